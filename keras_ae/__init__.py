@@ -1,0 +1,9 @@
+"""keras-ae: representation learning beyond reconstruction, for Keras 3."""
+
+from keras_ae import callbacks
+from keras_ae import layers
+from keras_ae import losses
+from keras_ae import ops
+from keras_ae.version import __version__
+
+__all__ = ["__version__", "callbacks", "layers", "losses", "ops"]

@@ -1,0 +1,19 @@
+"""Drop-in layers: discrete bottlenecks, normalisations and gradient reversal."""
+
+from keras_ae.layers.adaptive_instance_normalization import AdaptiveInstanceNormalization
+from keras_ae.layers.binary_straight_through import BinaryStraightThrough
+from keras_ae.layers.gradient_reversal import GradientReversal
+from keras_ae.layers.gumbel_softmax import GumbelSoftmax
+from keras_ae.layers.instance_normalization import InstanceNormalization
+from keras_ae.layers.one_hot_straight_through import OneHotStraightThrough
+from keras_ae.layers.vector_quantizer import VectorQuantizer
+
+__all__ = [
+    "AdaptiveInstanceNormalization",
+    "BinaryStraightThrough",
+    "GradientReversal",
+    "GumbelSoftmax",
+    "InstanceNormalization",
+    "OneHotStraightThrough",
+    "VectorQuantizer",
+]

@@ -1,0 +1,485 @@
+import keras
+import numpy as np
+from keras import ops
+
+from keras_ae.ops import check_finite
+from keras_ae.ops import straight_through
+
+_CODEBOOK_UPDATES = ("gradient", "ema")
+_DISTANCES = ("euclidean", "cosine")
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class VectorQuantizer(keras.layers.Layer):
+    """Replaces each vector by its nearest entry in a learned codebook.
+
+    Quantizes along the last axis of an input of any rank >= 2, e.g. the
+    `(batch, height, width, embedding_dim)` output of a convolutional encoder.
+    Forward, each vector becomes the nearest of `num_embeddings` codes;
+    backward, the gradient passes straight through to the input. The layer
+    adds the commitment loss `β·|x − sg(q)|²` and, when the codebook is
+    learned by gradient, the codebook loss `|sg(x) − q|²` with `add_loss`.
+
+    The codebook is learned either by gradient (the VQ-VAE paper's main
+    method) or by exponential moving averages of the vectors assigned to each
+    code (its appendix; usually faster and steadier). Optional: dead codes,
+    whose moving-average usage falls below `dead_code_threshold`, are
+    restarted from random current inputs (Dhariwal et al. 2020, arXiv
+    2005.00341); the codebook can be initialised by k-means on the first
+    training batch (Zeghidour et al. 2021, arXiv 2107.03312), a one-off that
+    is recorded in the saved state; and codes can be compared by cosine
+    distance on l2-normalised vectors (Yu et al. 2022, arXiv 2110.04627).
+
+    State that changes in training (EMA statistics, usage, the k-means flag)
+    lives in non-trainable variables updated in `call` only when
+    `training=True`, so it is saved, restored and compiled with the model.
+    Distances use `|x|² − 2x·e + |e|²` in float32 and never build an
+    `(N, K, D)` tensor. A non-finite input in training raises an error
+    instead of corrupting the codebook.
+
+    Diagnostics: the batch perplexity `exp(H(p))` of code use (at most
+    `num_embeddings`; close to 1 means codebook collapse, the usual failure)
+    and the fraction of codes used in the batch are reported as the metrics
+    `<name>_perplexity` and `<name>_usage` in the `fit` logs of a model
+    holding the layer (under the TensorFlow and Torch backends; JAX models
+    read them from `return_dict=True`).
+
+    Args:
+        num_embeddings: int, K, the number of codes.
+        embedding_dim: int or None, D, the size of each code. Taken from the
+            input's last axis at build when None.
+        commitment_cost: float >= 0, β in the VQ-VAE paper. Defaults to 0.25.
+        codebook_update: `"gradient"` or `"ema"`. Defaults to `"gradient"`.
+        decay: float in [0, 1), γ of the moving averages (of the EMA codebook
+            and of code usage). Defaults to 0.99.
+        epsilon: float > 0, ε of the Laplace smoothing of EMA cluster sizes.
+            Defaults to 1e-5.
+        dead_code_threshold: float >= 0. A code whose moving-average count of
+            assigned vectors per batch falls below this is restarted from a
+            random input vector of the current batch. 0 disables restarts.
+        kmeans_init: bool, initialise the codebook by k-means on the first
+            training batch. Defaults to False.
+        kmeans_iters: int >= 1, Lloyd iterations of that k-means.
+        distance: `"euclidean"` or `"cosine"`. Defaults to `"euclidean"`.
+        embeddings_initializer: initializer of the codebook. Defaults to
+            uniform variance scaling, as in Sonnet's VQ-VAE.
+        return_dict: bool, return a dict of diagnostics instead of a tensor.
+        seed: int or None, seed of dead-code restarts and k-means.
+        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+
+    Call arguments:
+        inputs: floating tensor `(batch, ..., embedding_dim)`.
+        training: bool, update the codebook state (EMA, usage, restarts,
+            k-means initialisation).
+
+    Returns:
+        The quantized tensor, of the inputs' shape in the compute dtype. With
+        `return_dict=True`, a dict with `quantized` (that tensor), `indices`
+        (int32, the inputs' shape without the last axis), `perplexity` and
+        `usage` (float32 scalars).
+
+    Example:
+
+    >>> import numpy as np, keras_ae
+    >>> vq = keras_ae.layers.VectorQuantizer(num_embeddings=16, seed=0)
+    >>> z = np.random.default_rng(0).normal(size=(2, 7, 7, 8)).astype("float32")
+    >>> tuple(vq(z).shape), tuple(vq.encode(z).shape)
+    ((2, 7, 7, 8), (2, 7, 7))
+
+    Reference:
+        van den Oord, Vinyals & Kavukcuoglu 2017, "Neural discrete
+        representation learning", arXiv 1711.00937.
+    """
+
+    def __init__(
+        self,
+        num_embeddings,
+        embedding_dim=None,
+        commitment_cost=0.25,
+        codebook_update="gradient",
+        decay=0.99,
+        epsilon=1e-5,
+        dead_code_threshold=0.0,
+        kmeans_init=False,
+        kmeans_iters=10,
+        distance="euclidean",
+        embeddings_initializer=None,
+        return_dict=False,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        _check_int(num_embeddings, "num_embeddings", 1)
+        if embedding_dim is not None:
+            _check_int(embedding_dim, "embedding_dim", 1)
+        _check_number(commitment_cost, "commitment_cost", low=0.0)
+        if codebook_update not in _CODEBOOK_UPDATES:
+            raise ValueError(
+                f"`codebook_update` must be one of {_CODEBOOK_UPDATES}. "
+                f"Received: codebook_update={codebook_update!r}"
+            )
+        _check_number(decay, "decay", low=0.0, high=1.0, high_open=True)
+        _check_number(epsilon, "epsilon", low=0.0, low_open=True)
+        _check_number(dead_code_threshold, "dead_code_threshold", low=0.0)
+        if not isinstance(kmeans_init, bool):
+            raise ValueError(f"`kmeans_init` must be a bool. Received: kmeans_init={kmeans_init}")
+        _check_int(kmeans_iters, "kmeans_iters", 1)
+        if distance not in _DISTANCES:
+            raise ValueError(
+                f"`distance` must be one of {_DISTANCES}. Received: distance={distance!r}"
+            )
+        if not isinstance(return_dict, bool):
+            raise ValueError(f"`return_dict` must be a bool. Received: return_dict={return_dict}")
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        self.commitment_cost = float(commitment_cost)
+        self.codebook_update = codebook_update
+        self.decay = float(decay)
+        self.epsilon = float(epsilon)
+        self.dead_code_threshold = float(dead_code_threshold)
+        self.kmeans_init = kmeans_init
+        self.kmeans_iters = kmeans_iters
+        self.distance = distance
+        self.embeddings_initializer = keras.initializers.get(
+            embeddings_initializer
+            or keras.initializers.VarianceScaling(distribution="uniform", seed=seed)
+        )
+        self.return_dict = return_dict
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.perplexity_tracker = keras.metrics.Mean(name=f"{self.name}_perplexity")
+        self.usage_tracker = keras.metrics.Mean(name=f"{self.name}_usage")
+
+    def build(self, input_shape):
+        if len(input_shape) < 2:
+            raise ValueError(
+                "VectorQuantizer expects inputs of rank >= 2 (batch, ..., "
+                f"embedding_dim). Received: input_shape={tuple(input_shape)}"
+            )
+        dim = input_shape[-1]
+        if self.embedding_dim is None:
+            if dim is None:
+                raise ValueError(
+                    "VectorQuantizer needs the last axis of its input to be "
+                    "known, or `embedding_dim`. Received: "
+                    f"input_shape={tuple(input_shape)}"
+                )
+            self.embedding_dim = int(dim)
+        elif dim is not None and dim != self.embedding_dim:
+            raise ValueError(
+                f"The input's last axis ({dim}) must equal embedding_dim="
+                f"{self.embedding_dim}. Received: input_shape={tuple(input_shape)}"
+            )
+        shape = (self.num_embeddings, self.embedding_dim)
+        self.embeddings = self.add_weight(
+            name="embeddings",
+            shape=shape,
+            initializer=self.embeddings_initializer,
+            trainable=self.codebook_update == "gradient",
+            dtype="float32",
+            autocast=False,
+        )
+        # Moving-average number of vectors assigned to each code per batch:
+        # the EMA codebook's cluster sizes, and the usage that finds dead codes.
+        # It starts at 1 so no code counts as dead before it had a chance.
+        self.cluster_size = self.add_weight(
+            name="cluster_size",
+            shape=(self.num_embeddings,),
+            initializer="ones",
+            trainable=False,
+            dtype="float32",
+            autocast=False,
+        )
+        if self.codebook_update == "ema":
+            # Moving-average sum of the vectors assigned to each code; starts
+            # at embeddings * cluster_size, so codes keep their initial value
+            # until vectors are assigned to them.
+            self.embedding_sum = self.add_weight(
+                name="embedding_sum",
+                shape=shape,
+                initializer="zeros",
+                trainable=False,
+                dtype="float32",
+                autocast=False,
+            )
+            # (A product, not the same array: JAX must not see one buffer in
+            # two variables.)
+            self.embedding_sum.assign(self.embeddings * self.cluster_size[:, None])
+        elif self.kmeans_init or self.dead_code_threshold > 0:
+            # With a gradient-learned codebook, k-means and restarts move codes
+            # through this non-trainable offset: assigning the trainable
+            # variable inside the forward pass would be lost on stateless
+            # backends (JAX), which only carry non-trainable state out of it.
+            self.embeddings_offset = self.add_weight(
+                name="embeddings_offset",
+                shape=shape,
+                initializer="zeros",
+                trainable=False,
+                dtype="float32",
+                autocast=False,
+            )
+        if self.kmeans_init:
+            self.initialized = self.add_weight(
+                name="initialized",
+                shape=(),
+                initializer="zeros",
+                trainable=False,
+                dtype="float32",
+                autocast=False,
+            )
+        self.built = True
+
+    @property
+    def codebook(self):
+        """The codes as a float32 `(num_embeddings, embedding_dim)` tensor."""
+        codebook = ops.convert_to_tensor(self.embeddings)
+        if hasattr(self, "embeddings_offset"):
+            codebook = codebook + self.embeddings_offset
+        if self.distance == "cosine":
+            codebook = _l2_normalize(codebook)
+        return codebook
+
+    def call(self, inputs, training=False):
+        x = ops.cast(inputs, "float32")
+        flat = ops.reshape(x, (-1, self.embedding_dim))
+        if training:
+            flat = check_finite(flat, "VectorQuantizer input")
+        if self.distance == "cosine":
+            flat = _l2_normalize(flat)
+            x = ops.reshape(flat, ops.shape(x))
+        if training and self.kmeans_init:
+            self._kmeans_initialize(flat)
+        codebook = self.codebook
+        indices = self._nearest(flat, codebook)
+        encodings = ops.one_hot(indices, self.num_embeddings, dtype="float32")
+        counts = ops.sum(encodings, axis=0)
+        quantized = ops.reshape(ops.take(codebook, indices, axis=0), ops.shape(x))
+
+        commitment = ops.mean(ops.square(x - ops.stop_gradient(quantized)))
+        loss = self.commitment_cost * commitment
+        if self.codebook_update == "gradient":
+            loss = loss + ops.mean(ops.square(ops.stop_gradient(x) - quantized))
+        self.add_loss(loss)
+
+        probs = counts / ops.maximum(ops.sum(counts), 1.0)
+        perplexity = ops.exp(-ops.sum(probs * ops.log(probs + 1e-10)))
+        usage = ops.mean(ops.cast(counts > 0, "float32"))
+        if training:
+            self._update_state(flat, encodings, counts)
+            # JAX's fit runs the forward pass statelessly and keeps only
+            # non-trainable variables from it, so metrics cannot be updated
+            # here; keras-ae's models report these from `return_dict` instead.
+            if keras.backend.backend() != "jax":
+                self.perplexity_tracker.update_state(perplexity)
+                self.usage_tracker.update_state(usage)
+
+        quantized = ops.cast(straight_through(quantized, x), self.compute_dtype)
+        if not self.return_dict:
+            return quantized
+        out_shape = ops.shape(x)[:-1]
+        return {
+            "quantized": quantized,
+            "indices": ops.reshape(ops.cast(indices, "int32"), out_shape),
+            "perplexity": perplexity,
+            "usage": usage,
+        }
+
+    def encode(self, inputs):
+        """Returns the int32 index of the nearest code for every vector.
+
+        Args:
+            inputs: floating tensor `(batch, ..., embedding_dim)`.
+
+        Returns:
+            int32 tensor of the inputs' shape without the last axis.
+        """
+        x = ops.cast(inputs, "float32")
+        if not self.built:
+            self.build(tuple(x.shape))
+        flat = ops.reshape(x, (-1, self.embedding_dim))
+        if self.distance == "cosine":
+            flat = _l2_normalize(flat)
+        indices = self._nearest(flat, self.codebook)
+        return ops.reshape(ops.cast(indices, "int32"), ops.shape(x)[:-1])
+
+    def decode(self, indices):
+        """Returns the codes of `indices`, in the compute dtype.
+
+        Args:
+            indices: integer tensor of any shape, values in
+                `[0, num_embeddings)`.
+
+        Returns:
+            Tensor of shape `indices.shape + (embedding_dim,)`.
+        """
+        if not self.built:
+            raise ValueError("VectorQuantizer.decode() needs a built layer; call it on data or build() first.")
+        indices = ops.convert_to_tensor(indices)
+        if "int" not in keras.backend.standardize_dtype(indices.dtype):
+            raise ValueError(
+                f"`indices` must be integers. Received: indices.dtype={indices.dtype}"
+            )
+        return ops.cast(ops.take(self.codebook, indices, axis=0), self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def compute_output_spec(self, inputs, training=False):
+        quantized = keras.KerasTensor(inputs.shape, dtype=self.compute_dtype)
+        if not self.return_dict:
+            return quantized
+        return {
+            "quantized": quantized,
+            "indices": keras.KerasTensor(inputs.shape[:-1], dtype="int32"),
+            "perplexity": keras.KerasTensor((), dtype="float32"),
+            "usage": keras.KerasTensor((), dtype="float32"),
+        }
+
+    def _nearest(self, flat, codebook):
+        # |x - e|² = |x|² - 2 x·e + |e|²; |x|² does not change the argmin but
+        # keeps the values true distances. Shape (N, K), never (N, K, D).
+        distances = (
+            ops.sum(ops.square(flat), axis=1, keepdims=True)
+            - 2.0 * ops.matmul(flat, ops.transpose(codebook))
+            + ops.sum(ops.square(codebook), axis=1)[None, :]
+        )
+        return ops.argmin(distances, axis=1)
+
+    def _update_state(self, flat, encodings, counts):
+        decay = self.decay
+        cluster_size = self.cluster_size * decay + (1.0 - decay) * counts
+        if self.codebook_update == "ema":
+            sums = ops.matmul(ops.transpose(encodings), flat)
+            embedding_sum = self.embedding_sum * decay + (1.0 - decay) * sums
+            # Laplace smoothing keeps codes with no assignments from dividing
+            # by zero while preserving the total count n.
+            n = ops.sum(cluster_size)
+            smoothed = (cluster_size + self.epsilon) / (
+                n + self.num_embeddings * self.epsilon
+            ) * n
+            embeddings = embedding_sum / smoothed[:, None]
+        if self.dead_code_threshold > 0:
+            dead = cluster_size < self.dead_code_threshold
+            picks = keras.random.randint(
+                (self.num_embeddings,), 0, ops.shape(flat)[0], seed=self.seed_generator
+            )
+            candidates = ops.take(flat, picks, axis=0)
+            cluster_size = ops.where(dead, self.dead_code_threshold, cluster_size)
+            if self.codebook_update == "ema":
+                embeddings = ops.where(dead[:, None], candidates, embeddings)
+                embedding_sum = ops.where(
+                    dead[:, None], candidates * self.dead_code_threshold, embedding_sum
+                )
+            else:
+                current = self.codebook
+                self.embeddings_offset.assign(
+                    self.embeddings_offset
+                    + ops.where(dead[:, None], candidates - current, 0.0)
+                )
+        self.cluster_size.assign(cluster_size)
+        if self.codebook_update == "ema":
+            self.embedding_sum.assign(embedding_sum)
+            self.embeddings.assign(embeddings)
+
+    def _kmeans_initialize(self, flat):
+        """Runs k-means on `flat` once, the first time the layer trains."""
+        ema = self.codebook_update == "ema"
+        state = self.embedding_sum if ema else self.embeddings_offset
+
+        # Drawn outside the cond: a seed generator's state must not change
+        # inside a branch (JAX would leak a tracer).
+        picks = keras.random.randint(
+            (self.num_embeddings,), 0, ops.shape(flat)[0], seed=self.seed_generator
+        )
+
+        def run_kmeans():
+            centroids, sizes = _kmeans(flat, picks, self.kmeans_iters,
+                                       self.distance == "cosine")
+            if ema:
+                return centroids, sizes, centroids * sizes[:, None]
+            return centroids, sizes, centroids - self.embeddings
+
+        def keep():
+            return (ops.convert_to_tensor(self.embeddings),
+                    ops.convert_to_tensor(self.cluster_size),
+                    ops.convert_to_tensor(state))
+
+        # A value-returning cond with the assignments outside it works on every
+        # backend; only one branch runs, so k-means runs once, on the first
+        # training batch, and `initialized` is saved with the weights.
+        embeddings, sizes, new_state = ops.cond(self.initialized > 0, keep, run_kmeans)
+        if ema:
+            self.embeddings.assign(embeddings)
+        self.cluster_size.assign(sizes)
+        state.assign(new_state)
+        self.initialized.assign(1.0)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_embeddings": self.num_embeddings,
+            "embedding_dim": self.embedding_dim,
+            "commitment_cost": self.commitment_cost,
+            "codebook_update": self.codebook_update,
+            "decay": self.decay,
+            "epsilon": self.epsilon,
+            "dead_code_threshold": self.dead_code_threshold,
+            "kmeans_init": self.kmeans_init,
+            "kmeans_iters": self.kmeans_iters,
+            "distance": self.distance,
+            "embeddings_initializer": keras.initializers.serialize(
+                self.embeddings_initializer
+            ),
+            "return_dict": self.return_dict,
+            "seed": self.seed,
+        }
+
+
+def _kmeans(flat, picks, iters, cosine):
+    """Lloyd's k-means on the rows of `flat`; returns (centroids, sizes).
+
+    Starts from the rows `picks` (random, with replacement, so a batch with
+    fewer vectors than codes still works); an empty cluster keeps its
+    previous centroid.
+    """
+    k = picks.shape[0]
+    centroids = ops.take(flat, picks, axis=0)
+    sizes = ops.zeros((k,), "float32")
+    for _ in range(iters):
+        distances = (
+            ops.sum(ops.square(centroids), axis=1)[None, :]
+            - 2.0 * ops.matmul(flat, ops.transpose(centroids))
+        )
+        assign = ops.one_hot(ops.argmin(distances, axis=1), k, dtype="float32")
+        sizes = ops.sum(assign, axis=0)
+        sums = ops.matmul(ops.transpose(assign), flat)
+        means = sums / ops.maximum(sizes, 1.0)[:, None]
+        centroids = ops.where((sizes > 0)[:, None], means, centroids)
+        if cosine:
+            centroids = _l2_normalize(centroids)
+    return centroids, sizes
+
+
+def _l2_normalize(x):
+    return x * ops.rsqrt(ops.maximum(ops.sum(ops.square(x), axis=-1, keepdims=True), 1e-12))
+
+
+def _check_int(value, name, low):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(
+            f"`{name}` must be an integer >= {low}. Received: {name}={value!r}"
+        )
+
+
+def _check_number(value, name, low=None, high=None, low_open=False, high_open=False):
+    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
+    ok = ok and np.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        lo = "" if low is None else ("(" if low_open else "[") + f"{low}, "
+        hi = "" if high is None else f"{high}" + (")" if high_open else "]")
+        valid = f"in {lo}{hi or 'inf)'}" if lo else f"<= {high}"
+        raise ValueError(f"`{name}` must be a finite number {valid}. Received: {name}={value!r}")

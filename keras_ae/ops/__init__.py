@@ -1,0 +1,23 @@
+"""Gradient tricks as plain functions, written with `keras.ops` only.
+
+Every function here works on every Keras backend: instead of a backend's
+custom-gradient hook, each one combines the forward value with
+`stop_gradient` so that the forward value is exact and the gradient is the
+one wanted.
+"""
+
+from keras_ae.ops.gradient_reversal import gradient_reversal
+from keras_ae.ops.gumbel import gumbel_noise
+from keras_ae.ops.gumbel import gumbel_softmax
+from keras_ae.ops.numerics import check_finite
+from keras_ae.ops.straight_through import one_hot_argmax
+from keras_ae.ops.straight_through import straight_through
+
+__all__ = [
+    "check_finite",
+    "gradient_reversal",
+    "gumbel_noise",
+    "gumbel_softmax",
+    "one_hot_argmax",
+    "straight_through",
+]
