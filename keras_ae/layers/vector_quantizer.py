@@ -266,12 +266,12 @@ class VectorQuantizer(keras.layers.Layer):
         usage = ops.mean(ops.cast(counts > 0, "float32"))
         if training:
             self._update_state(flat, encodings, counts)
-            # JAX's fit runs the forward pass statelessly and keeps only
-            # non-trainable variables from it, so metrics cannot be updated
-            # here; keras-ae's models report these from `return_dict` instead.
-            if keras.backend.backend() != "jax":
-                self.perplexity_tracker.update_state(perplexity)
-                self.usage_tracker.update_state(usage)
+        # JAX's fit runs the forward pass statelessly and keeps only
+        # non-trainable variables from it, so metrics cannot be updated here;
+        # keras-ae's models report these from `return_dict` instead.
+        if keras.backend.backend() != "jax":
+            self.perplexity_tracker.update_state(perplexity)
+            self.usage_tracker.update_state(usage)
 
         quantized = ops.cast(straight_through(quantized, x), self.compute_dtype)
         if not self.return_dict:
