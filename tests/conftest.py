@@ -46,6 +46,14 @@ def input_gradient(fn, x, upstream=None):
 
 
 @pytest.fixture
+def data_dir():
+    """The real data sets: $KERAS_AE_DATA, else ../shared/data beside the repo."""
+    if not os.path.isdir(DATA_DIR):
+        pytest.fail(f"The test data folder {DATA_DIR} is missing; set KERAS_AE_DATA.")
+    return os.path.abspath(DATA_DIR)
+
+
+@pytest.fixture
 def grad():
     return input_gradient
 
