@@ -33,6 +33,10 @@ class VectorQuantizer(keras.layers.Layer):
     State that changes in training (EMA statistics, usage, the k-means flag)
     lives in non-trainable variables updated in `call` only when
     `training=True`, so it is saved, restored and compiled with the model.
+    Under a `tf.distribute` strategy every replica takes the first replica's
+    update of that state (aggregation "only_first_replica"), so the copies
+    never diverge; with `keras.distribution.DataParallel` (JAX) the update
+    sees the whole global batch.
     Distances use `|x|² − 2x·e + |e|²` in float32 and never build an
     `(N, K, D)` tensor. A non-finite input in training raises an error
     instead of corrupting the codebook.
@@ -178,6 +182,7 @@ class VectorQuantizer(keras.layers.Layer):
             trainable=self.codebook_update == "gradient",
             dtype="float32",
             autocast=False,
+            aggregation="none" if self.codebook_update == "gradient" else "only_first_replica",
         )
         # Moving-average number of vectors assigned to each code per batch:
         # the EMA codebook's cluster sizes, and the usage that finds dead codes.
@@ -189,6 +194,7 @@ class VectorQuantizer(keras.layers.Layer):
             trainable=False,
             dtype="float32",
             autocast=False,
+            aggregation="only_first_replica",
         )
         if self.codebook_update == "ema":
             # Moving-average sum of the vectors assigned to each code; starts
@@ -201,6 +207,7 @@ class VectorQuantizer(keras.layers.Layer):
                 trainable=False,
                 dtype="float32",
                 autocast=False,
+                aggregation="only_first_replica",
             )
             # (A product, not the same array: JAX must not see one buffer in
             # two variables.)
@@ -217,6 +224,7 @@ class VectorQuantizer(keras.layers.Layer):
                 trainable=False,
                 dtype="float32",
                 autocast=False,
+                aggregation="only_first_replica",
             )
         if self.kmeans_init:
             self.initialized = self.add_weight(
@@ -226,6 +234,7 @@ class VectorQuantizer(keras.layers.Layer):
                 trainable=False,
                 dtype="float32",
                 autocast=False,
+                aggregation="only_first_replica",
             )
         self.built = True
 
