@@ -187,28 +187,12 @@ class VectorQuantizer(keras.layers.Layer):
         # Moving-average number of vectors assigned to each code per batch:
         # the EMA codebook's cluster sizes, and the usage that finds dead codes.
         # It starts at 1 so no code counts as dead before it had a chance.
-        self.cluster_size = self.add_weight(
-            name="cluster_size",
-            shape=(self.num_embeddings,),
-            initializer="ones",
-            trainable=False,
-            dtype="float32",
-            autocast=False,
-            aggregation="only_first_replica",
-        )
+        self.cluster_size = self._add_state("cluster_size", (self.num_embeddings,), "ones")
         if self.codebook_update == "ema":
             # Moving-average sum of the vectors assigned to each code; starts
             # at embeddings * cluster_size, so codes keep their initial value
             # until vectors are assigned to them.
-            self.embedding_sum = self.add_weight(
-                name="embedding_sum",
-                shape=shape,
-                initializer="zeros",
-                trainable=False,
-                dtype="float32",
-                autocast=False,
-                aggregation="only_first_replica",
-            )
+            self.embedding_sum = self._add_state("embedding_sum", shape, "zeros")
             # (A product, not the same array: JAX must not see one buffer in
             # two variables.)
             self.embedding_sum.assign(self.embeddings * self.cluster_size[:, None])
@@ -217,26 +201,23 @@ class VectorQuantizer(keras.layers.Layer):
             # through this non-trainable offset: assigning the trainable
             # variable inside the forward pass would be lost on stateless
             # backends (JAX), which only carry non-trainable state out of it.
-            self.embeddings_offset = self.add_weight(
-                name="embeddings_offset",
-                shape=shape,
-                initializer="zeros",
-                trainable=False,
-                dtype="float32",
-                autocast=False,
-                aggregation="only_first_replica",
-            )
+            self.embeddings_offset = self._add_state("embeddings_offset", shape, "zeros")
         if self.kmeans_init:
-            self.initialized = self.add_weight(
-                name="initialized",
-                shape=(),
-                initializer="zeros",
-                trainable=False,
-                dtype="float32",
-                autocast=False,
-                aggregation="only_first_replica",
-            )
+            self.initialized = self._add_state("initialized", (), "zeros")
         self.built = True
+
+    def _add_state(self, name, shape, initializer):
+        # Training state: float32 even under mixed precision, and under
+        # tf.distribute every replica takes the first replica's update.
+        return self.add_weight(
+            name=name,
+            shape=shape,
+            initializer=initializer,
+            trainable=False,
+            dtype="float32",
+            autocast=False,
+            aggregation="only_first_replica",
+        )
 
     @property
     def codebook(self):
