@@ -30,4 +30,6 @@ def gradient_reversal(x, factor=1.0):
     """
     x = ops.convert_to_tensor(x)
     factor = ops.stop_gradient(ops.cast(factor, x.dtype))
-    return ops.stop_gradient(x) - factor * (x - ops.stop_gradient(x))
+    out = ops.stop_gradient(x) - factor * (x - ops.stop_gradient(x))
+    # x - stop_gradient(x) is inf - inf = NaN where x is infinite: keep x.
+    return ops.where(ops.isfinite(x), out, x)

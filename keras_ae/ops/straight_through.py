@@ -39,7 +39,9 @@ def straight_through(forward, backward):
             f"backward.shape={tuple(backward.shape)}"
         )
     backward = ops.cast(backward, forward.dtype)
-    return ops.stop_gradient(forward) + (backward - ops.stop_gradient(backward))
+    out = ops.stop_gradient(forward) + (backward - ops.stop_gradient(backward))
+    # backward - stop_gradient(backward) is NaN where backward is infinite.
+    return ops.where(ops.isfinite(backward), out, forward)
 
 
 def one_hot_argmax(x, axis=-1):

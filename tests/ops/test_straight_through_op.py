@@ -27,3 +27,10 @@ def test_one_hot_argmax():
     np.testing.assert_array_equal(
         ops.convert_to_numpy(keras_ae.ops.one_hot_argmax(x)), [[0, 1, 0], [1, 0, 0]]
     )
+
+
+def test_infinite_backward_value_keeps_the_forward_value():
+    soft = np.array([np.inf, -np.inf, 0.5], "float32")
+    hard = np.array([1.0, 0.0, 1.0], "float32")
+    out = ops.convert_to_numpy(keras_ae.ops.straight_through(hard, soft))
+    np.testing.assert_array_equal(out, hard)
