@@ -12,6 +12,8 @@ def main(argv=None):
                       "(default: $KERAS_AE_DATA/fashion-mnist and the usual places)")
     demo.add_argument("--epochs", type=int, default=3)
     demo.add_argument("--train-size", type=int, default=20000)
+    demo.add_argument("--logdir", default="runs/demo",
+                      help="TensorBoard log folder ('' for none; default: runs/demo)")
     args = parser.parse_args(argv)
     if args.command == "demo":
         from keras_ae import demo as demo_module
@@ -19,5 +21,6 @@ def main(argv=None):
         if args.epochs < 1 or args.train_size < 1:
             parser.error(f"--epochs and --train-size must be >= 1. Received: "
                          f"epochs={args.epochs}, train_size={args.train_size}")
-        demo_module.run(data_path=args.data, epochs=args.epochs, train_size=args.train_size)
+        demo_module.run(data_path=args.data, epochs=args.epochs, train_size=args.train_size,
+                        logdir=args.logdir or None)
     return 0

@@ -43,8 +43,13 @@ def build_vq_autoencoder(num_embeddings=128, code_dim=16, seed=0):
     return model, encoder, quantizer
 
 
-def run(data_path=None, train_size=20000, epochs=3, batch_size=128, seed=0, verbose=2):
-    """Trains the demo model and returns a dict of what it measured."""
+def run(data_path=None, train_size=20000, epochs=3, batch_size=128, seed=0, verbose=2,
+        logdir=None):
+    """Trains the demo model and returns a dict of what it measured.
+
+    With `logdir`, TensorBoard logs of the losses, perplexity and code usage
+    are written there.
+    """
     start = time.time()
     x_train, _ = fashion_mnist("train", path=data_path, limit=train_size)
     x_test, y_test = fashion_mnist("test", path=data_path)
@@ -52,8 +57,9 @@ def run(data_path=None, train_size=20000, epochs=3, batch_size=128, seed=0, verb
 
     model, encoder, vq = build_vq_autoencoder(seed=seed)
     model.compile(optimizer=keras.optimizers.Adam(2e-3), loss="mse")
+    callbacks = [keras.callbacks.TensorBoard(logdir)] if logdir else []
     model.fit(x_train, x_train, batch_size=batch_size, epochs=epochs, verbose=verbose,
-              validation_data=(x_test[:2000], x_test[:2000]))
+              validation_data=(x_test[:2000], x_test[:2000]), callbacks=callbacks)
 
     recon = model.predict(x_test, batch_size=500, verbose=0)
     mse = float(np.mean((recon - x_test) ** 2))
@@ -84,6 +90,8 @@ def run(data_path=None, train_size=20000, epochs=3, batch_size=128, seed=0, verb
     print(f"  class from bag of codes    {class_accuracy:.1%} accuracy, nearest centroid "
           f"(chance: 10%)")
     print(f"  time                       {time.time() - start:.0f} s")
+    if logdir:
+        print(f"TensorBoard logs: tensorboard --logdir {logdir}")
     return {
         "mse": mse,
         "mean_image_mse": mean_image_mse,

@@ -1,0 +1,34 @@
+"""The wheel holds the package, the zoo as keras_ae.zoo, and its preset files."""
+
+import os
+import subprocess
+import sys
+import zipfile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+
+def test_wheel_contents(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", ROOT, "--no-deps", "--no-build-isolation",
+         "-w", str(tmp_path), "-q"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    (wheel,) = [f for f in os.listdir(tmp_path) if f.endswith(".whl")]
+    names = set(zipfile.ZipFile(tmp_path / wheel).namelist())
+    for required in (
+        "keras_ae/__init__.py",
+        "keras_ae/layers/vector_quantizer.py",
+        "keras_ae/zoo/__init__.py",
+        "keras_ae/zoo/presets/README.md",
+    ):
+        assert required in names, f"{required} is missing from {wheel}"
+    # Every subpackage of the source tree is listed in pyproject.toml.
+    for folder, _, files in os.walk(os.path.join(ROOT, "keras_ae")):
+        if "__init__.py" in files:
+            module = os.path.relpath(os.path.join(folder, "__init__.py"), ROOT).replace(os.sep, "/")
+            assert module in names, f"{module} is missing from {wheel}: list it in pyproject.toml"
+    assert not any(n.startswith(("tests/", "zoo/", "recipes/")) for n in names), sorted(names)
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "keras-ae = keras_ae.cli:main" in zipfile.ZipFile(tmp_path / wheel).read(entry_points).decode()
