@@ -1,6 +1,7 @@
 """The `keras-ae` command (also `python -m keras_ae`)."""
 
 import argparse
+import sys
 
 
 def main(argv=None):
@@ -21,6 +22,10 @@ def main(argv=None):
         if args.epochs < 1 or args.train_size < 1:
             parser.error(f"--epochs and --train-size must be >= 1. Received: "
                          f"epochs={args.epochs}, train_size={args.train_size}")
-        demo_module.run(data_path=args.data, epochs=args.epochs, train_size=args.train_size,
-                        logdir=args.logdir or None)
+        try:
+            demo_module.run(data_path=args.data, epochs=args.epochs,
+                            train_size=args.train_size, logdir=args.logdir or None)
+        except FileNotFoundError as error:
+            print(f"keras-ae demo: {error}", file=sys.stderr)
+            return 1
     return 0
