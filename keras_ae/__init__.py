@@ -4,8 +4,20 @@ from keras_ae import callbacks
 from keras_ae import data
 from keras_ae import layers
 from keras_ae import losses
+from keras_ae import models
 from keras_ae import ops
+from keras_ae import presets
 from keras_ae import testing
 from keras_ae.version import __version__
 
-__all__ = ["__version__", "callbacks", "data", "layers", "losses", "ops", "testing"]
+__all__ = [
+    "__version__",
+    "callbacks",
+    "data",
+    "layers",
+    "losses",
+    "models",
+    "ops",
+    "presets",
+    "testing",
+]

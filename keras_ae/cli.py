@@ -1,7 +1,18 @@
 """The `keras-ae` command (also `python -m keras_ae`)."""
 
 import argparse
+import os
+import runpy
 import sys
+
+RECIPES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes")
+
+
+def _recipes():
+    if not os.path.isdir(RECIPES_DIR):
+        return []
+    return sorted(f[:-3] for f in os.listdir(RECIPES_DIR)
+                  if f.endswith(".py") and f != "common.py" and not f.startswith("_"))
 
 
 def main(argv=None):
@@ -15,7 +26,13 @@ def main(argv=None):
     demo.add_argument("--train-size", type=int, default=20000)
     demo.add_argument("--logdir", default="runs/demo",
                       help="TensorBoard log folder ('' for none; default: runs/demo)")
+    sub.add_parser("list", help="the shipped presets and their metrics")
+    train = sub.add_parser("train", help="run a recipe: train a preset from scratch "
+                           "(options after the name go to the recipe; try RECIPE --help)")
+    train.add_argument("recipe", help=f"one of {_recipes()}")
+    train.add_argument("recipe_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
+
     if args.command == "demo":
         from keras_ae import demo as demo_module
 
@@ -28,4 +45,25 @@ def main(argv=None):
         except FileNotFoundError as error:
             print(f"keras-ae demo: {error}", file=sys.stderr)
             return 1
+    elif args.command == "list":
+        from keras_ae.presets import list_presets
+
+        presets = list_presets()
+        if not presets:
+            print("No presets are installed.")
+        for name, metadata in presets.items():
+            metrics = ", ".join(f"{k}={v}" for k, v in metadata.get("metrics", {}).items())
+            print(f"{name}  ({metadata.get('class_name', '?').split('>')[-1]}, "
+                  f"{metadata.get('parameter_count', '?')} parameters)\n    {metrics}")
+    elif args.command == "train":
+        recipes = _recipes()
+        if not recipes:
+            print(f"keras-ae train: no recipes found in {RECIPES_DIR}; recipes ship with "
+                  "the source repository, not the wheel.", file=sys.stderr)
+            return 1
+        if args.recipe not in recipes:
+            parser.error(f"unknown recipe {args.recipe!r}. Known recipes: {recipes}")
+        sys.argv = [os.path.join(RECIPES_DIR, args.recipe + ".py"), *args.recipe_args]
+        sys.path.insert(0, RECIPES_DIR)
+        runpy.run_path(sys.argv[0], run_name="__main__")
     return 0

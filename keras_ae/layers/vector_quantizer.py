@@ -45,8 +45,9 @@ class VectorQuantizer(keras.layers.Layer):
     `num_embeddings`; close to 1 means codebook collapse, the usual failure)
     and the fraction of codes used in the batch are reported as the metrics
     `<name>_perplexity` and `<name>_usage` in the `fit` logs of a model
-    holding the layer (under the TensorFlow and Torch backends; JAX models
-    read them from `return_dict=True`).
+    holding the layer (under the TensorFlow and Torch backends; under JAX,
+    in the logs of keras-ae's models, or of any model whose `compute_loss`
+    calls `update_metrics_from_state()`).
 
     Args:
         num_embeddings: int, K, the number of codes.
@@ -204,6 +205,11 @@ class VectorQuantizer(keras.layers.Layer):
             self.embeddings_offset = self._add_state("embeddings_offset", shape, "zeros")
         if self.kmeans_init:
             self.initialized = self._add_state("initialized", (), "zeros")
+        # Diagnostics of the last training batch, kept as state so that a
+        # model's compute_loss can report them on every backend (see
+        # `update_metrics_from_state`).
+        self.batch_perplexity = self._add_state("batch_perplexity", (), "zeros")
+        self.batch_usage = self._add_state("batch_usage", (), "zeros")
         self.built = True
 
     def _add_state(self, name, shape, initializer):
@@ -256,6 +262,8 @@ class VectorQuantizer(keras.layers.Layer):
         usage = ops.mean(ops.cast(counts > 0, "float32"))
         if training:
             self._update_state(flat, encodings, counts)
+            self.batch_perplexity.assign(perplexity)
+            self.batch_usage.assign(usage)
         # JAX's fit runs the forward pass statelessly and keeps only
         # non-trainable variables from it, so metrics cannot be updated here;
         # keras-ae's models report these from `return_dict` instead.
@@ -273,6 +281,17 @@ class VectorQuantizer(keras.layers.Layer):
             "perplexity": perplexity,
             "usage": usage,
         }
+
+    def update_metrics_from_state(self):
+        """Adds the last training batch's perplexity and usage to the metrics.
+
+        Under JAX, `fit` runs `call` statelessly and drops metric updates made
+        there; a model's `compute_loss` (whose metric updates JAX keeps) calls
+        this so that `<name>_perplexity` and `<name>_usage` reach the logs.
+        keras-ae's models do it for you. Other backends need no call.
+        """
+        self.perplexity_tracker.update_state(self.batch_perplexity)
+        self.usage_tracker.update_state(self.batch_usage)
 
     def encode(self, inputs):
         """Returns the int32 index of the nearest code for every vector.

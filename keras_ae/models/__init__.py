@@ -1,0 +1,7 @@
+"""Trainable models: `compile()` + `fit()` is all a user writes."""
+
+from keras_ae.models.auto_encoder import AutoEncoder
+from keras_ae.models.discrete_auto_encoder import DiscreteAutoEncoder
+from keras_ae.models.vqvae import VQVAE
+
+__all__ = ["AutoEncoder", "DiscreteAutoEncoder", "VQVAE"]

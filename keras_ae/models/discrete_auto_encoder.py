@@ -1,0 +1,160 @@
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_ae.layers import BinaryStraightThrough
+from keras_ae.layers import GumbelSoftmax
+from keras_ae.layers import OneHotStraightThrough
+from keras_ae.models.auto_encoder import AutoEncoder
+
+_BOTTLENECKS = (GumbelSoftmax, OneHotStraightThrough, BinaryStraightThrough)
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class DiscreteAutoEncoder(AutoEncoder):
+    """An auto-encoder whose code is one-hot or binary, so people can read it.
+
+    The encoder outputs logits; the bottleneck turns them into a discrete
+    code: `GumbelSoftmax` (relaxed one-hot samples in training),
+    `OneHotStraightThrough` (one-hot of the argmax) or `BinaryStraightThrough`
+    (bits). At inference the code is exactly one-hot or exactly binary.
+
+    Options:
+    - `kl_weight`: the KL divergence of the code distribution from a uniform
+      prior (the Gumbel-softmax paper's VAE term; for bits, from
+      Bernoulli(0.5)), averaged over the latent variables, times this weight.
+    - `anneal_rate`, `min_temperature`: with a `GumbelSoftmax` bottleneck,
+      τ = max(min_temperature, τ0·exp(−anneal_rate·step)) is set at every
+      training step from the model's own step counter (a non-trainable
+      variable, saved with the weights, so resumed training continues the
+      schedule). The logs then hold `temperature`.
+
+    Args:
+        encoder: a Keras model or layer producing logits `(batch, ..., K)`
+            (K categories per latent variable; for bits, K bits).
+        decoder: a Keras model or layer taking the code.
+        bottleneck: a `GumbelSoftmax`, `OneHotStraightThrough` or
+            `BinaryStraightThrough` layer.
+        kl_weight: float >= 0. Defaults to 0.
+        anneal_rate: float >= 0, the temperature's decay rate per step.
+            Defaults to 0 (no annealing).
+        min_temperature: float > 0, the floor of the annealed temperature.
+            Defaults to 0.5.
+        reconstruction_loss: `"mse"` (default) or `"binary_crossentropy"`.
+        **kwargs: `keras.Model` keyword arguments such as `name`.
+
+    Call arguments:
+        inputs: a batch of inputs for the encoder.
+        training: bool; sampling (Gumbel, stochastic bits) happens only in
+            training.
+
+    Returns:
+        The reconstructions.
+
+    Example:
+
+    >>> import keras, numpy as np, keras_ae
+    >>> encoder = keras.Sequential([keras.Input((16,)), keras.layers.Dense(4 * 8),
+    ...                             keras.layers.Reshape((4, 8))])
+    >>> decoder = keras.Sequential([keras.Input((4, 8)), keras.layers.Flatten(),
+    ...                             keras.layers.Dense(16)])
+    >>> model = keras_ae.models.DiscreteAutoEncoder(
+    ...     encoder, decoder, keras_ae.layers.GumbelSoftmax(hard=True), kl_weight=0.01,
+    ...     anneal_rate=1e-3)
+    >>> model.compile(optimizer="adam")
+    >>> x = np.random.default_rng(0).normal(size=(32, 16)).astype("float32")
+    >>> _ = model.fit(x, epochs=1, verbose=0)
+    >>> codes = keras.ops.convert_to_numpy(model.encode(x[:2]))
+    >>> codes.shape, sorted(set(codes.ravel().tolist()))
+    ((2, 4, 8), [0.0, 1.0])
+
+    Reference:
+        Jang, Gu & Poole 2017, "Categorical reparameterization with
+        Gumbel-softmax", arXiv 1611.01144.
+    """
+
+    def __init__(self, encoder, decoder, bottleneck, kl_weight=0.0, anneal_rate=0.0,
+                 min_temperature=0.5, reconstruction_loss="mse", **kwargs):
+        super().__init__(encoder, decoder, reconstruction_loss=reconstruction_loss, **kwargs)
+        if not isinstance(bottleneck, _BOTTLENECKS):
+            raise ValueError(
+                "`bottleneck` must be a GumbelSoftmax, OneHotStraightThrough or "
+                f"BinaryStraightThrough layer. Received: bottleneck={bottleneck!r}"
+            )
+        for name, value, low_open in (("kl_weight", kl_weight, False),
+                                      ("anneal_rate", anneal_rate, False),
+                                      ("min_temperature", min_temperature, True)):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            ok = ok and math.isfinite(value) and (value > 0 if low_open else value >= 0)
+            if not ok:
+                bound = "> 0" if low_open else ">= 0"
+                raise ValueError(
+                    f"`{name}` must be a finite number {bound}. Received: {name}={value!r}"
+                )
+        if anneal_rate > 0 and not isinstance(bottleneck, GumbelSoftmax):
+            raise ValueError(
+                "`anneal_rate` needs a GumbelSoftmax bottleneck. Received: "
+                f"anneal_rate={anneal_rate} with {type(bottleneck).__name__}"
+            )
+        self.bottleneck_layer = bottleneck
+        self.kl_weight = float(kl_weight)
+        self.anneal_rate = float(anneal_rate)
+        self.min_temperature = float(min_temperature)
+        self.binary = isinstance(bottleneck, BinaryStraightThrough)
+        if self.kl_weight > 0:
+            self.auxiliary_tracker = keras.metrics.Mean(name="kl_loss")
+        self.step = self.add_weight(name="step", shape=(), initializer="zeros",
+                                    trainable=False, dtype="float32", autocast=False)
+        if isinstance(bottleneck, GumbelSoftmax):
+            self.temperature_tracker = keras.metrics.Mean(name="temperature")
+
+    def bottleneck(self, latent, training=False):
+        if self.kl_weight > 0:
+            self.add_loss(self.kl_weight * self._kl_to_uniform(latent))
+        return self.bottleneck_layer(latent, training=training)
+
+    def _kl_to_uniform(self, logits):
+        logits = ops.cast(logits, "float32")
+        if self.binary:
+            p = ops.sigmoid(logits)
+            # KL(Bern(p) || Bern(1/2)) = log 2 + p log p + (1-p) log(1-p), with
+            # log p = -softplus(-l) and log(1-p) = -softplus(l) (stable).
+            kl = np.log(2.0) - p * ops.softplus(-logits) - (1 - p) * ops.softplus(logits)
+            return ops.mean(kl)
+        log_q = ops.log_softmax(logits, axis=-1)
+        categories = logits.shape[-1]
+        kl = ops.sum(ops.exp(log_q) * (log_q + np.log(categories)), axis=-1)
+        return ops.mean(kl)
+
+    def encode(self, inputs):
+        """The exact one-hot or binary codes of `inputs` (inference)."""
+        return self.bottleneck_layer(self.encoder(inputs, training=False), training=False)
+
+    def decode(self, codes):
+        """Reconstructions from codes (the output of `encode`)."""
+        return self.decoder(codes, training=False)
+
+    def _update_extra_metrics(self, training):
+        if not isinstance(self.bottleneck_layer, GumbelSoftmax):
+            return
+        if training and self.anneal_rate > 0:
+            # Sets τ for the next step from the saved step counter.
+            step = self.step + 1.0
+            tau = ops.maximum(
+                self.min_temperature,
+                self.bottleneck_layer.initial_temperature * ops.exp(-self.anneal_rate * step),
+            )
+            self.bottleneck_layer.temperature.assign(tau)
+            self.step.assign(step)
+        self.temperature_tracker.update_state(self.bottleneck_layer.temperature)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "bottleneck": keras.saving.serialize_keras_object(self.bottleneck_layer),
+            "kl_weight": self.kl_weight,
+            "anneal_rate": self.anneal_rate,
+            "min_temperature": self.min_temperature,
+        }

@@ -1,0 +1,144 @@
+"""What the Fashion-MNIST recipes share: arguments, training, evaluation, model cards.
+
+Uses only keras-ae's public API. Each recipe trains one zoo model from
+scratch with a fixed seed, measures it on the 10,000 test images, writes the
+preset (weights, config, metadata with the metrics) and its model card, and
+prints the metrics.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import time
+
+import keras
+import numpy as np
+
+import keras_ae
+from keras_ae.data import fashion_mnist
+from keras_ae.presets import builtin_presets_dir
+
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def parse_args(name, epochs, description):
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float, default=2e-3)
+    parser.add_argument("--train-size", type=int, default=None,
+                        help="use only the first N training images (smoke runs)")
+    parser.add_argument("--test-size", type=int, default=None,
+                        help="evaluate on the first N test images (default: all 10,000)")
+    parser.add_argument("--data", default=None, help="folder of the Fashion-MNIST IDX files")
+    parser.add_argument("--output", default=os.path.join(builtin_presets_dir(), name),
+                        help="preset folder to write (default: the zoo's)")
+    parser.add_argument("--logdir", default=os.path.join("runs", name),
+                        help="TensorBoard folder ('' for none)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    for key in ("epochs", "batch_size", "train_size", "test_size"):
+        value = getattr(args, key)
+        if value is not None and value < 1:
+            parser.error(f"--{key.replace('_', '-')} must be >= 1. Received: {key}={value}")
+    args.name = name
+    args.command = "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0])] + sys.argv[1:])
+    return args
+
+
+def load_data(args):
+    x_train, _ = fashion_mnist("train", path=args.data, limit=args.train_size)
+    x_test, y_test = fashion_mnist("test", path=args.data, limit=args.test_size)
+    return x_train, x_test, y_test
+
+
+def train(model, x_train, x_test, args):
+    keras.utils.set_random_seed(args.seed)
+    model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
+    callbacks = []
+    if args.logdir:
+        callbacks.append(keras.callbacks.TensorBoard(args.logdir))
+    start = time.time()
+    model.fit(x_train, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
+              validation_data=(x_test[:2000],), callbacks=callbacks, verbose=2)
+    return time.time() - start
+
+
+def reconstruction_mse(model, x):
+    recon = model.predict(x, batch_size=500, verbose=0)
+    return float(np.mean((recon - x) ** 2))
+
+
+def baseline_metrics():
+    """The test MSE of the other Fashion-MNIST presets, from their metadata."""
+    found = {}
+    for name, metadata in keras_ae.presets.list_presets().items():
+        metrics = metadata.get("metrics", {})
+        if name.endswith("fashion_mnist") and "test_mse" in metrics:
+            found[name] = metrics["test_mse"]
+    return found
+
+
+def finish(model, args, metrics, train_seconds, description, extra_lines=()):
+    """Saves the preset and its model card, and prints the metrics."""
+    metrics = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in metrics.items()}
+    metadata = {
+        "description": description,
+        "data": "Fashion-MNIST (Zalando Research, MIT): "
+                f"{args.train_size or 60000} training images, "
+                f"{args.test_size or 10000} test images, pixels in [0, 1]",
+        "recipe": args.command,
+        "training": {"epochs": args.epochs, "batch_size": args.batch_size,
+                     "learning_rate": args.learning_rate, "seed": args.seed,
+                     "seconds": round(train_seconds, 1)},
+        "metrics": metrics,
+    }
+    os.makedirs(args.output, exist_ok=True)
+    model.save_to_preset(args.output, metadata=metadata, input_shape=IMAGE_SHAPE)
+    baselines = {k: v for k, v in baseline_metrics().items() if k != args.name}
+    card = [
+        f"# {args.name}",
+        "",
+        description,
+        "",
+        "Made by `" + args.command + "` "
+        f"({train_seconds / 60:.1f} minutes of training on this machine's CPU).",
+        "",
+        "## Metrics on the Fashion-MNIST test images",
+        "",
+        "| metric | value |",
+        "| --- | --- |",
+        *[f"| {k} | {v} |" for k, v in metrics.items()],
+        "",
+    ]
+    if baselines:
+        card += [
+            "## Beside the other Fashion-MNIST presets (test MSE, from their metadata)",
+            "",
+            "| preset | test MSE |",
+            "| --- | --- |",
+            *[f"| {k} | {v} |" for k, v in sorted(baselines.items())],
+            "",
+        ]
+    card += list(extra_lines)
+    card += [
+        "## Use",
+        "",
+        "```python",
+        "import keras_ae",
+        f"model = keras_ae.models.{type(model).__name__}.from_preset(\"{args.name}\")",
+        "```",
+        "",
+    ]
+    with open(os.path.join(args.output, "README.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(card))
+    print()
+    print(f"{args.name}: preset written to {args.output}")
+    for k, v in metrics.items():
+        print(f"  {k:28s} {v}")
+    for k, v in sorted(baselines.items()):
+        print(f"  {'test_mse of ' + k:28s} {v}   (from its preset)")
+    print("METRICS " + json.dumps(metrics, sort_keys=True))
+    return metrics
