@@ -59,7 +59,10 @@ def train(model, x_train, x_test, args):
     model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
     callbacks = []
     if args.logdir:
+        # Loss parts, perplexity and usage as scalars; inputs beside their
+        # reconstructions and (for VQ) a histogram of code use every epoch.
         callbacks.append(keras.callbacks.TensorBoard(args.logdir))
+        callbacks.append(keras_ae.callbacks.ReconstructionImages(x_test[:16], args.logdir))
     start = time.time()
     model.fit(x_train, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
               validation_data=(x_test[:2000],), callbacks=callbacks, verbose=2)

@@ -1,5 +1,7 @@
-"""Callbacks that schedule the non-trainable state of keras-ae layers."""
+"""Callbacks: schedules of layers' state, and TensorBoard images of models."""
 
+from keras_ae.callbacks.reconstruction_images import ReconstructionImages
+from keras_ae.callbacks.reconstruction_images import image_grid
 from keras_ae.callbacks.temperature_schedule import TemperatureSchedule
 
-__all__ = ["TemperatureSchedule"]
+__all__ = ["ReconstructionImages", "TemperatureSchedule", "image_grid"]
