@@ -18,14 +18,19 @@ def _recipes():
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="keras-ae", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="train a small VQ auto-encoder on Fashion-MNIST and "
-                          "print what it learned")
+    demo = sub.add_parser("demo", help="reconstruct Fashion-MNIST with the shipped VQ-VAE "
+                          "preset (or, with --train, train a small one and print what it "
+                          "learned)")
+    demo.add_argument("--train", action="store_true",
+                      help="train a small VQ auto-encoder from keras-ae layers instead")
+    demo.add_argument("--output", default="demo_output/vqvae_fashion_mnist.png",
+                      help="PNG grid of inputs and reconstructions ('' for none)")
     demo.add_argument("--data", default=None, help="folder of the Fashion-MNIST IDX files "
                       "(default: $KERAS_AE_DATA/fashion-mnist and the usual places)")
-    demo.add_argument("--epochs", type=int, default=3)
-    demo.add_argument("--train-size", type=int, default=20000)
+    demo.add_argument("--epochs", type=int, default=3, help="with --train")
+    demo.add_argument("--train-size", type=int, default=20000, help="with --train")
     demo.add_argument("--logdir", default="runs/demo",
-                      help="TensorBoard log folder ('' for none; default: runs/demo)")
+                      help="with --train: TensorBoard log folder ('' for none)")
     sub.add_parser("list", help="the shipped presets and their metrics")
     train = sub.add_parser("train", help="run a recipe: train a preset from scratch "
                            "(options after the name go to the recipe; try RECIPE --help)")
@@ -40,8 +45,11 @@ def main(argv=None):
             parser.error(f"--epochs and --train-size must be >= 1. Received: "
                          f"epochs={args.epochs}, train_size={args.train_size}")
         try:
-            demo_module.run(data_path=args.data, epochs=args.epochs,
-                            train_size=args.train_size, logdir=args.logdir or None)
+            if args.train:
+                demo_module.run(data_path=args.data, epochs=args.epochs,
+                                train_size=args.train_size, logdir=args.logdir or None)
+            else:
+                demo_module.run_preset(data_path=args.data, output=args.output)
         except FileNotFoundError as error:
             print(f"keras-ae demo: {error}", file=sys.stderr)
             return 1
