@@ -12,7 +12,8 @@ def _recipes():
     if not os.path.isdir(RECIPES_DIR):
         return []
     return sorted(f[:-3] for f in os.listdir(RECIPES_DIR)
-                  if f.endswith(".py") and f != "common.py" and not f.startswith("_"))
+                  if f.endswith(".py") and f[:-3] not in ("common", "update_cards")
+                  and not f.startswith("_"))
 
 
 def main(argv=None):
