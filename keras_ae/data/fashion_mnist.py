@@ -17,7 +17,8 @@ _SOURCE = (
 )
 
 
-def fashion_mnist(split="train", path=None, normalize=True, limit=None):
+def fashion_mnist(split="train", path=None, normalize=True, limit=None, as_dataset=False,
+                  batch_size=None, shuffle=False, seed=0):
     """Loads Fashion-MNIST from the original IDX files, without downloading.
 
     Looks at `path`, `$KERAS_AE_DATA/fashion-mnist`, `./data/fashion-mnist`,
@@ -29,9 +30,15 @@ def fashion_mnist(split="train", path=None, normalize=True, limit=None):
         path: folder holding the `*-ubyte.gz` files, or None to search.
         normalize: return float32 pixels in [0, 1] (True) or uint8 (False).
         limit: int or None, return only the first `limit` examples.
+        as_dataset: return a `tf.data.Dataset` of `(image, label)` pairs
+            instead of arrays.
+        batch_size: with `as_dataset`, batch the pairs (None: unbatched).
+        shuffle: with `as_dataset`, shuffle the examples every epoch.
+        seed: with `shuffle`, the shuffling seed.
 
     Returns:
-        `(images, labels)`: images `(n, 28, 28, 1)`, labels int64 `(n,)`.
+        `(images, labels)`: images `(n, 28, 28, 1)`, labels int64 `(n,)`; or,
+        with `as_dataset=True`, a `tf.data.Dataset` of such pairs.
 
     Example:
 
@@ -45,6 +52,10 @@ def fashion_mnist(split="train", path=None, normalize=True, limit=None):
     """
     if split not in _FILES:
         raise ValueError(f"`split` must be 'train' or 'test'. Received: split={split!r}")
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(
+            f"`batch_size` must be a positive int or None. Received: batch_size={batch_size!r}"
+        )
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise ValueError(f"`limit` must be a positive int or None. Received: limit={limit!r}")
     folder = find_data_dir(
@@ -63,7 +74,16 @@ def fashion_mnist(split="train", path=None, normalize=True, limit=None):
         images, labels = images[:limit], labels[:limit]
     if normalize:
         images = images.astype("float32") / 255.0
-    return images, labels
+    if not as_dataset:
+        return images, labels
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    if shuffle:
+        dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    if batch_size is not None:
+        dataset = dataset.batch(batch_size)
+    return dataset.prefetch(tf.data.AUTOTUNE)
 
 
 def _read_idx(filename, magic):

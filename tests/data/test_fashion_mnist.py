@@ -41,7 +41,19 @@ def test_wrong_file_kind_is_an_error(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, match", [({"split": "validation"}, "split='validation'"),
+                                           ({"batch_size": 0}, "batch_size=0"),
                                            ({"limit": 0}, "limit=0")])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         fashion_mnist(**kwargs)
+
+
+def test_as_a_tf_data_pipeline(data_dir):
+    dataset = fashion_mnist("test", path=os.path.join(data_dir, "fashion-mnist"), limit=100,
+                            as_dataset=True, batch_size=32, shuffle=True)
+    batches = list(dataset.as_numpy_iterator())
+    assert [len(b[0]) for b in batches] == [32, 32, 32, 4]
+    images = np.concatenate([b[0] for b in batches])
+    assert images.shape == (100, 28, 28, 1) and images.dtype == np.float32
+    reference, _ = fashion_mnist("test", path=os.path.join(data_dir, "fashion-mnist"), limit=100)
+    assert np.isclose(images.sum(), reference.sum(), rtol=1e-5)  # a permutation of them
