@@ -163,7 +163,7 @@ def save_to_preset(model, path, input_shape, metadata=None):
     weights_path = os.path.join(path, WEIGHTS_FILE)
     _weights_only_copy(model, config, input_shape).save_weights(weights_path)
     _write_text(os.path.join(path, CONFIG_FILE), config_text)
-    created = datetime.datetime.now(datetime.timezone.utc)
+    created = datetime.datetime.now(datetime.UTC)
     written = {
         **metadata,
         "class_name": keras.saving.get_registered_name(type(model)),

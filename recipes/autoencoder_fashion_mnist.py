@@ -1,8 +1,8 @@
 """Trains the `autoencoder_fashion_mnist` preset: the continuous baseline."""
 
+import common
 import keras
 
-import common
 from keras_ae.zoo import fashion_mnist as zoo
 
 DESCRIPTION = ("Plain AutoEncoder on Fashion-MNIST with the VQ-VAE's latent shape (a 7×7×64 "

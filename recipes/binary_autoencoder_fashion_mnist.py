@@ -1,9 +1,9 @@
 """Trains the `binary_autoencoder_fashion_mnist` preset: 441 bits an image."""
 
+import common
 import keras
 import numpy as np
 
-import common
 from keras_ae.zoo import fashion_mnist as zoo
 
 DESCRIPTION = ("Binary auto-encoder on Fashion-MNIST: a 7×7 grid of 9 bits (441 bits an "

@@ -1,9 +1,9 @@
 """Trains the `gumbel_autoencoder_fashion_mnist` preset: one-hot codes via Gumbel-softmax."""
 
+import common
 import keras
 import numpy as np
 
-import common
 from keras_ae.zoo import fashion_mnist as zoo
 
 DESCRIPTION = ("Gumbel-softmax auto-encoder on Fashion-MNIST: a 7×7 grid of categorical "

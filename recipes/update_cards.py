@@ -11,6 +11,7 @@ later ones. This rewrites every card from the metadata the recipes wrote
 import os
 
 import common
+
 import keras_ae
 
 

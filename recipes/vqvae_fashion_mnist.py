@@ -1,9 +1,9 @@
 """Trains the `vqvae_fashion_mnist` preset: VQ-VAE, 512 codes on a 7×7 grid."""
 
+import common
 import keras
 import numpy as np
 
-import common
 from keras_ae.zoo import fashion_mnist as zoo
 
 DESCRIPTION = ("VQ-VAE on Fashion-MNIST: a convolutional encoder to a 7×7 grid of "

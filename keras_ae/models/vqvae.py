@@ -1,5 +1,4 @@
 import keras
-from keras import ops
 
 from keras_ae.layers import VectorQuantizer
 from keras_ae.models.auto_encoder import AutoEncoder
