@@ -65,7 +65,8 @@ def train(model, x_train, x_test, args):
         callbacks.append(keras_ae.callbacks.ReconstructionImages(x_test[:16], args.logdir))
     start = time.time()
     model.fit(x_train, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
-              validation_data=(x_test[:2000],), callbacks=callbacks, verbose=2)
+              validation_data=(x_test[:2000],), callbacks=callbacks,
+              verbose=1 if sys.stdout.isatty() else 2)  # a progress bar in a terminal
     return time.time() - start
 
 
