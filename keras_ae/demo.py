@@ -68,7 +68,8 @@ def run(data_path=None, train_size=20000, epochs=3, batch_size=128, seed=0, verb
     recon = model.predict(x_test, batch_size=500, verbose=0)
     mse = float(np.mean((recon - x_test) ** 2))
     mean_image_mse = float(np.mean((x_train.mean(0) - x_test) ** 2))
-    codes = keras.ops.convert_to_numpy(vq.encode(encoder.predict(x_test, batch_size=500, verbose=0)))
+    latent = encoder.predict(x_test, batch_size=500, verbose=0)
+    codes = keras.ops.convert_to_numpy(vq.encode(latent))
     counts = np.bincount(codes.ravel(), minlength=vq.num_embeddings)
     p = counts / counts.sum()
     perplexity = float(np.exp(-(p[p > 0] * np.log(p[p > 0])).sum()))
@@ -88,7 +89,8 @@ def run(data_path=None, train_size=20000, epochs=3, batch_size=128, seed=0, verb
     print()
     print("What the VQ auto-encoder learned (10,000 test images):")
     print(f"  reconstruction MSE         {mse:.4f}   (mean training image: {mean_image_mse:.4f})")
-    print(f"  codes in use               {used} of {vq.num_embeddings}, perplexity {perplexity:.1f}")
+    print(f"  codes in use               {used} of {vq.num_embeddings}, "
+          f"perplexity {perplexity:.1f}")
     print(f"  code size                  {codes[0].size} codes = {bits:.0f} bits per image "
           f"(the image: {28 * 28 * 8} bits)")
     print(f"  class from bag of codes    {class_accuracy:.1%} accuracy, nearest centroid "

@@ -21,7 +21,8 @@ GRID = (7, 7)
 def _residual(x, filters, name):
     h = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_conv1")(x)
     h = keras.layers.Conv2D(filters, 1, name=f"{name}_conv2")(h)
-    return keras.layers.Activation("relu", name=f"{name}_out")(keras.layers.Add(name=f"{name}_add")([x, h]))
+    added = keras.layers.Add(name=f"{name}_add")([x, h])
+    return keras.layers.Activation("relu", name=f"{name}_out")(added)
 
 
 def conv_encoder(channels, width=64, name="encoder"):

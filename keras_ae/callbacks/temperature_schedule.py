@@ -47,7 +47,8 @@ class TemperatureSchedule(keras.callbacks.Callback):
                 "`min_temperature` must not exceed `initial_temperature`. Received: "
                 f"min_temperature={min_temperature}, initial_temperature={initial_temperature}"
             )
-        if not isinstance(anneal_rate, (int, float)) or not math.isfinite(anneal_rate) or anneal_rate < 0:
+        if (not isinstance(anneal_rate, (int, float)) or not math.isfinite(anneal_rate)
+                or anneal_rate < 0):
             raise ValueError(
                 f"`anneal_rate` must be a finite number >= 0. Received: anneal_rate={anneal_rate}"
             )

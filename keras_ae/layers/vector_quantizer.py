@@ -322,7 +322,10 @@ class VectorQuantizer(keras.layers.Layer):
             Tensor of shape `indices.shape + (embedding_dim,)`.
         """
         if not self.built:
-            raise ValueError("VectorQuantizer.decode() needs a built layer; call it on data or build() first.")
+            raise ValueError(
+                "VectorQuantizer.decode() needs a built layer; call it on data "
+                "or build() first."
+            )
         indices = ops.convert_to_tensor(indices)
         if "int" not in keras.backend.standardize_dtype(indices.dtype):
             raise ValueError(
