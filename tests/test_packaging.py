@@ -29,6 +29,14 @@ def test_wheel_contents(tmp_path):
         if "__init__.py" in files:
             module = os.path.relpath(os.path.join(folder, "__init__.py"), ROOT).replace(os.sep, "/")
             assert module in names, f"{module} is missing from {wheel}: list it in pyproject.toml"
+    # Every shipped preset file is in the wheel, so `from_preset(name)` works
+    # from an installed package.
+    presets = os.path.join(ROOT, "zoo", "presets")
+    for name in os.listdir(presets):
+        if os.path.isdir(os.path.join(presets, name)):
+            for file in os.listdir(os.path.join(presets, name)):
+                member = f"keras_ae/zoo/presets/{name}/{file}"
+                assert member in names, f"{member} is missing from {wheel}"
     assert not any(n.startswith(("tests/", "zoo/", "recipes/")) for n in names), sorted(names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "keras-ae = keras_ae.cli:main" in zipfile.ZipFile(tmp_path / wheel).read(entry_points).decode()

@@ -1,0 +1,60 @@
+"""The presets shipped in the zoo: they load, they keep their layout, and they
+reproduce the numbers in their model cards."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+import keras_ae
+from keras_ae.data import fashion_mnist
+from keras_ae.zoo import fashion_mnist as zoo
+
+from make_golden_layouts import GOLDEN
+from make_golden_layouts import weights_layout
+
+SHIPPED = {
+    # name: (class, zoo builder)
+    "vqvae_fashion_mnist": (keras_ae.models.VQVAE, zoo.vqvae),
+    "autoencoder_fashion_mnist": (keras_ae.models.AutoEncoder, zoo.autoencoder),
+    "binary_autoencoder_fashion_mnist": (keras_ae.models.DiscreteAutoEncoder, zoo.binary_autoencoder),
+    "gumbel_autoencoder_fashion_mnist": (keras_ae.models.DiscreteAutoEncoder, zoo.gumbel_autoencoder),
+}
+# The cards give the MSE on all 10,000 test images; the first 1,000 are a
+# sample of them, whose MSE differs by sampling alone by a few percent.
+SUBSET, RELATIVE_TOLERANCE = 1000, 0.10
+
+
+def test_all_presets_are_shipped():
+    assert sorted(keras_ae.presets.list_presets()) == sorted(SHIPPED)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_loads_and_reproduces_its_card(name, data_dir):
+    cls, _ = SHIPPED[name]
+    model = cls.from_preset(name)
+    metadata = keras_ae.presets.list_presets()[name]
+    x, _ = fashion_mnist("test", path=os.path.join(data_dir, "fashion-mnist"), limit=SUBSET)
+    mse = float(np.mean((model.predict(x, batch_size=500, verbose=0) - x) ** 2))
+    card = metadata["metrics"]["test_mse"]
+    assert mse == pytest.approx(card, rel=RELATIVE_TOLERANCE), (mse, card)
+    with open(os.path.join(keras_ae.presets.builtin_presets_dir(), name, "README.md")) as f:
+        assert str(card) in f.read()
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_weights_layout_is_unchanged(name, tmp_path):
+    """Golden layouts: renaming or reshaping a variable breaks users' weights."""
+    with open(os.path.join(GOLDEN, f"{name}.json")) as f:
+        golden = json.load(f)
+    shipped = weights_layout(os.path.join(keras_ae.presets.builtin_presets_dir(), name,
+                                          "model.weights.h5"))
+    assert shipped == golden, "the shipped weights file changed layout"
+    _, build = SHIPPED[name]
+    model = build()
+    model(np.zeros((1, 28, 28, 1), "float32"))
+    model.save_weights(str(tmp_path / "fresh.weights.h5"))
+    assert weights_layout(tmp_path / "fresh.weights.h5") == golden, (
+        "the zoo architecture no longer matches the shipped weights' layout"
+    )
