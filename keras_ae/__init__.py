@@ -2,6 +2,7 @@
 
 from keras_ae import callbacks
 from keras_ae import data
+from keras_ae import evaluation
 from keras_ae import layers
 from keras_ae import losses
 from keras_ae import models
@@ -14,6 +15,7 @@ __all__ = [
     "__version__",
     "callbacks",
     "data",
+    "evaluation",
     "layers",
     "losses",
     "models",
