@@ -3,7 +3,7 @@ import numpy as np
 
 
 def linear_probe(train_features, train_labels, test_features, test_labels, epochs=30,
-                 batch_size=256, l2=1e-4, learning_rate=1e-2, seed=0, verbose=0):
+                 batch_size=256, l2=1e-4, learning_rate=1e-3, seed=0, verbose=0):
     """Test accuracy of a logistic-regression probe on frozen features.
 
     The standard measure of a representation's quality (Deep InfoMax, CPC):
@@ -35,7 +35,7 @@ def linear_probe(train_features, train_labels, test_features, test_labels, epoch
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(size=(200, 5)).astype("float32")
     >>> y = (x[:, 0] > 0).astype(int)  # the class is in the first feature
-    >>> linear_probe(x[:150], y[:150], x[150:], y[150:], epochs=200) > 0.9
+    >>> linear_probe(x[:150], y[:150], x[150:], y[150:], epochs=200, batch_size=16) > 0.9
     True
     """
     train_features = _as_matrix(train_features, "train_features")

@@ -12,19 +12,19 @@ def test_probe_on_real_pixels_beats_chance_by_far(data_dir):
     x_train, y_train = fashion_mnist("train", path=path, limit=5000)
     x_test, y_test = fashion_mnist("test", path=path, limit=1000)
     accuracy = linear_probe(x_train, y_train, x_test, y_test, epochs=10)
-    # Logistic regression on all 60,000 raw images reaches about 0.84; on
-    # 5,000 of them, about 0.8. Chance is 0.1.
+    # With the defaults, all 60,000 raw training images give 0.844 on the
+    # 10,000 test images (measured here); 5,000 of them about 0.8. Chance: 0.1.
     assert 0.75 < accuracy < 0.9, accuracy
 
 
-def test_separable_features_are_classified_perfectly_and_noise_is_not():
+def test_separable_features_are_classified_almost_perfectly_and_noise_is_not():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, 600)
     x = rng.normal(size=(600, 4)).astype("float32")
     x[:, 0] += 10.0 * y  # class information in one feature
-    assert linear_probe(x[:400], y[:400], x[400:], y[400:], epochs=200) == 1.0
+    assert linear_probe(x[:400], y[:400], x[400:], y[400:], epochs=200, batch_size=32) >= 0.98
     noise = rng.normal(size=(600, 4)).astype("float32")
-    assert linear_probe(noise[:400], y[:400], noise[400:], y[400:], epochs=200) < 0.5
+    assert linear_probe(noise[:400], y[:400], noise[400:], y[400:], epochs=200, batch_size=32) < 0.5
 
 
 @pytest.mark.parametrize("kwargs, match", [
