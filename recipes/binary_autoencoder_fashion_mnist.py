@@ -11,23 +11,17 @@ DESCRIPTION = ("Binary auto-encoder on Fashion-MNIST: a 7×7 grid of 9 bits (441
                "gradient; the codes are exactly 0/1 at inference.")
 
 
-def main():
-    args = common.parse_args("binary_autoencoder_fashion_mnist", epochs=20, description=DESCRIPTION)
-    x_train, x_test, _ = common.load_data(args)
-    keras.utils.set_random_seed(args.seed)
-    model = zoo.binary_autoencoder()
-    seconds = common.train(model, x_train, x_test, args)
+def measure(model, x_test):
     codes = keras.ops.convert_to_numpy(model.encode(x_test))
     if not set(np.unique(codes)) <= {0.0, 1.0}:
         raise AssertionError("the inference codes are not binary")
-    metrics = {
-        "test_mse": common.reconstruction_mse(model, x_test),
+    return {
         "bits_per_image": int(codes[0].size),
         "bits_in_use": float(codes.reshape(len(codes), -1).std(0).astype(bool).mean()),
         "mean_bit": float(codes.mean()),
     }
-    common.finish(model, args, metrics, seconds, DESCRIPTION)
 
 
 if __name__ == "__main__":
-    main()
+    common.run("binary_autoencoder_fashion_mnist", 20, DESCRIPTION, zoo.binary_autoencoder,
+               measure)

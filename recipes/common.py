@@ -44,18 +44,28 @@ def parse_args(name, epochs, description):
         if value is not None and value < 1:
             parser.error(f"--{key.replace('_', '-')} must be >= 1. Received: {key}={value}")
     args.name = name
-    args.command = "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0])] + sys.argv[1:])
+    words = [os.path.relpath(sys.argv[0])] + sys.argv[1:]
+    args.command = "python " + " ".join(shlex.quote(a) for a in words)
     return args
 
 
-def load_data(args):
+def run(name, epochs, description, build, measure):
+    """A whole recipe: parse the arguments, train `build()` with a fixed seed,
+    measure it on the test images, write the preset and print the metrics.
+
+    `measure(model, x_test)` returns the metrics beside the test MSE.
+    """
+    args = parse_args(name, epochs=epochs, description=description)
     x_train, _ = fashion_mnist("train", path=args.data, limit=args.train_size)
-    x_test, y_test = fashion_mnist("test", path=args.data, limit=args.test_size)
-    return x_train, x_test, y_test
+    x_test, _ = fashion_mnist("test", path=args.data, limit=args.test_size)
+    keras.utils.set_random_seed(args.seed)
+    model = build()
+    seconds = train(model, x_train, x_test, args)
+    metrics = {"test_mse": reconstruction_mse(model, x_test), **measure(model, x_test)}
+    return finish(model, args, metrics, seconds, description)
 
 
 def train(model, x_train, x_test, args):
-    keras.utils.set_random_seed(args.seed)
     model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
     callbacks = []
     if args.logdir:
@@ -140,6 +150,7 @@ def write_card(folder, name):
         "",
     ]
     if baselines:
+        rows = {**baselines, name: metadata["metrics"]["test_mse"]}
         card += [
             "## Beside the other Fashion-MNIST presets",
             "",
@@ -150,7 +161,7 @@ def write_card(folder, name):
             "",
             "| preset | test MSE |",
             "| --- | --- |",
-            *[f"| {k} | {v} |" for k, v in sorted({**baselines, name: metadata['metrics']['test_mse']}.items())],
+            *[f"| {k} | {v} |" for k, v in sorted(rows.items())],
             "",
         ]
     card += [

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_ae.ops import check_finite
+from keras_ae.backend import check_finite
 from keras_ae.ops import straight_through
 
 _CODEBOOK_UPDATES = ("gradient", "ema")
@@ -235,18 +235,28 @@ class VectorQuantizer(keras.layers.Layer):
             codebook = _l2_normalize(codebook)
         return codebook
 
+    def _flat_inputs(self, inputs):
+        """The inputs as float32 vectors `(N, embedding_dim)`, l2-normalised
+        for the cosine distance."""
+        flat = ops.reshape(ops.cast(inputs, "float32"), (-1, self.embedding_dim))
+        return _l2_normalize(flat) if self.distance == "cosine" else flat
+
+    def _random_rows(self, flat):
+        """`num_embeddings` rows of `flat` drawn at random, with replacement."""
+        picks = keras.random.randint(
+            (self.num_embeddings,), 0, ops.shape(flat)[0], seed=self.seed_generator
+        )
+        return ops.take(flat, picks, axis=0)
+
     def call(self, inputs, training=False):
-        x = ops.cast(inputs, "float32")
-        flat = ops.reshape(x, (-1, self.embedding_dim))
+        flat = self._flat_inputs(inputs)
         if training:
             flat = check_finite(flat, "VectorQuantizer input")
-        if self.distance == "cosine":
-            flat = _l2_normalize(flat)
-            x = ops.reshape(flat, ops.shape(x))
+        x = ops.reshape(flat, ops.shape(inputs))
         if training and self.kmeans_init:
             self._kmeans_initialize(flat)
         codebook = self.codebook
-        indices = self._nearest(flat, codebook)
+        indices = _nearest(flat, codebook)
         encodings = ops.one_hot(indices, self.num_embeddings, dtype="float32")
         counts = ops.sum(encodings, axis=0)
         quantized = ops.reshape(ops.take(codebook, indices, axis=0), ops.shape(x))
@@ -266,7 +276,7 @@ class VectorQuantizer(keras.layers.Layer):
             self.batch_usage.assign(usage)
         # JAX's fit runs the forward pass statelessly and keeps only
         # non-trainable variables from it, so metrics cannot be updated here;
-        # keras-ae's models report these from `return_dict` instead.
+        # keras-ae's models report them with `update_metrics_from_state`.
         if keras.backend.backend() != "jax":
             self.perplexity_tracker.update_state(perplexity)
             self.usage_tracker.update_state(usage)
@@ -302,14 +312,10 @@ class VectorQuantizer(keras.layers.Layer):
         Returns:
             int32 tensor of the inputs' shape without the last axis.
         """
-        x = ops.cast(inputs, "float32")
         if not self.built:
-            self.build(tuple(x.shape))
-        flat = ops.reshape(x, (-1, self.embedding_dim))
-        if self.distance == "cosine":
-            flat = _l2_normalize(flat)
-        indices = self._nearest(flat, self.codebook)
-        return ops.reshape(ops.cast(indices, "int32"), ops.shape(x)[:-1])
+            self.build(tuple(inputs.shape))
+        indices = _nearest(self._flat_inputs(inputs), self.codebook)
+        return ops.reshape(ops.cast(indices, "int32"), ops.shape(inputs)[:-1])
 
     def decode(self, indices):
         """Returns the codes of `indices`, in the compute dtype.
@@ -347,16 +353,6 @@ class VectorQuantizer(keras.layers.Layer):
             "usage": keras.KerasTensor((), dtype="float32"),
         }
 
-    def _nearest(self, flat, codebook):
-        # |x - e|² = |x|² - 2 x·e + |e|²; |x|² does not change the argmin but
-        # keeps the values true distances. Shape (N, K), never (N, K, D).
-        distances = (
-            ops.sum(ops.square(flat), axis=1, keepdims=True)
-            - 2.0 * ops.matmul(flat, ops.transpose(codebook))
-            + ops.sum(ops.square(codebook), axis=1)[None, :]
-        )
-        return ops.argmin(distances, axis=1)
-
     def _update_state(self, flat, encodings, counts):
         decay = self.decay
         cluster_size = self.cluster_size * decay + (1.0 - decay) * counts
@@ -372,10 +368,7 @@ class VectorQuantizer(keras.layers.Layer):
             embeddings = embedding_sum / smoothed[:, None]
         if self.dead_code_threshold > 0:
             dead = cluster_size < self.dead_code_threshold
-            picks = keras.random.randint(
-                (self.num_embeddings,), 0, ops.shape(flat)[0], seed=self.seed_generator
-            )
-            candidates = ops.take(flat, picks, axis=0)
+            candidates = self._random_rows(flat)
             cluster_size = ops.where(dead, self.dead_code_threshold, cluster_size)
             if self.codebook_update == "ema":
                 embeddings = ops.where(dead[:, None], candidates, embeddings)
@@ -383,10 +376,9 @@ class VectorQuantizer(keras.layers.Layer):
                     dead[:, None], candidates * self.dead_code_threshold, embedding_sum
                 )
             else:
-                current = self.codebook
                 self.embeddings_offset.assign(
                     self.embeddings_offset
-                    + ops.where(dead[:, None], candidates - current, 0.0)
+                    + ops.where(dead[:, None], candidates - self.codebook, 0.0)
                 )
         self.cluster_size.assign(cluster_size)
         if self.codebook_update == "ema":
@@ -400,12 +392,10 @@ class VectorQuantizer(keras.layers.Layer):
 
         # Drawn outside the cond: a seed generator's state must not change
         # inside a branch (JAX would leak a tracer).
-        picks = keras.random.randint(
-            (self.num_embeddings,), 0, ops.shape(flat)[0], seed=self.seed_generator
-        )
+        starts = self._random_rows(flat)
 
         def run_kmeans():
-            centroids, sizes = _kmeans(flat, picks, self.kmeans_iters,
+            centroids, sizes = _kmeans(flat, starts, self.kmeans_iters,
                                        self.distance == "cosine")
             if ema:
                 return centroids, sizes, centroids * sizes[:, None]
@@ -447,22 +437,29 @@ class VectorQuantizer(keras.layers.Layer):
         }
 
 
-def _kmeans(flat, picks, iters, cosine):
+def _nearest(flat, codebook):
+    """Index of the nearest row of `codebook` for every row of `flat`."""
+    # |x - e|² = |x|² - 2 x·e + |e|²; |x|² does not change the argmin but
+    # keeps the values true distances. Shape (N, K), never (N, K, D).
+    distances = (
+        ops.sum(ops.square(flat), axis=1, keepdims=True)
+        - 2.0 * ops.matmul(flat, ops.transpose(codebook))
+        + ops.sum(ops.square(codebook), axis=1)[None, :]
+    )
+    return ops.argmin(distances, axis=1)
+
+
+def _kmeans(flat, centroids, iters, cosine):
     """Lloyd's k-means on the rows of `flat`; returns (centroids, sizes).
 
-    Starts from the rows `picks` (random, with replacement, so a batch with
-    fewer vectors than codes still works); an empty cluster keeps its
+    Starts from `centroids` (random rows, drawn with replacement, so a batch
+    with fewer vectors than codes still works); an empty cluster keeps its
     previous centroid.
     """
-    k = picks.shape[0]
-    centroids = ops.take(flat, picks, axis=0)
+    k = centroids.shape[0]
     sizes = ops.zeros((k,), "float32")
     for _ in range(iters):
-        distances = (
-            ops.sum(ops.square(centroids), axis=1)[None, :]
-            - 2.0 * ops.matmul(flat, ops.transpose(centroids))
-        )
-        assign = ops.one_hot(ops.argmin(distances, axis=1), k, dtype="float32")
+        assign = ops.one_hot(_nearest(flat, centroids), k, dtype="float32")
         sizes = ops.sum(assign, axis=0)
         sums = ops.matmul(ops.transpose(assign), flat)
         means = sums / ops.maximum(sizes, 1.0)[:, None]

@@ -9,12 +9,10 @@ one wanted.
 from keras_ae.ops.gradient_reversal import gradient_reversal
 from keras_ae.ops.gumbel import gumbel_noise
 from keras_ae.ops.gumbel import gumbel_softmax
-from keras_ae.ops.numerics import check_finite
 from keras_ae.ops.straight_through import one_hot_argmax
 from keras_ae.ops.straight_through import straight_through
 
 __all__ = [
-    "check_finite",
     "gradient_reversal",
     "gumbel_noise",
     "gumbel_softmax",

@@ -1,7 +1,7 @@
 """The checks Keras runs on its own layers, as a public helper.
 
-`run_layer_test` does for a layer what `keras.src.testing.TestCase.run_layer_test`
-does for Keras' layers (that module is private, so it is not imported here):
+`run_layer_test` does for a layer what the `run_layer_test` of Keras' own
+(private) test case does for Keras' layers:
 config round trip, JSON serialization, build from a shape, symbolic and eager
 calls, one `fit` step, mixed precision, and a user's Functional model holding
 the layer saved to `.keras` and loaded back without `custom_objects`.

@@ -1,8 +1,9 @@
-"""The one place in `keras_ae.ops` that touches a backend directly.
+"""The one place in keras-ae's library code that touches a backend directly.
 
-Keras has no backend-neutral assertion, so `check_finite` uses each backend's
-own: an eager check, `tf.debugging.check_numerics` in a TensorFlow graph, and
-a host callback under JAX tracing.
+`keras_ae.ops`, `layers` and `losses` stay on `keras.ops` so they run on every
+backend. Keras has no backend-neutral run-time assertion, so `check_finite`
+uses each backend's own: an eager check, `tf.debugging.check_numerics` in a
+TensorFlow graph, and a host callback under JAX tracing.
 """
 
 import keras
@@ -29,8 +30,9 @@ def check_finite(x, name):
 
     Example:
 
-    >>> import numpy as np, keras_ae
-    >>> _ = keras_ae.ops.check_finite(np.ones(3, "float32"), "x")
+    >>> import numpy as np
+    >>> from keras_ae.backend import check_finite
+    >>> _ = check_finite(np.ones(3, "float32"), "x")
     """
     message = (
         f"{name} contains NaN or Inf values. Refusing to use them: they would "
