@@ -3,7 +3,10 @@
 `keras_ae.ops`, `layers` and `losses` stay on `keras.ops` so they run on every
 backend. Keras has no backend-neutral run-time assertion, so `check_finite`
 uses each backend's own: an eager check, `tf.debugging.check_numerics` in a
-TensorFlow graph, and a host callback under JAX tracing.
+TensorFlow graph, and a host callback under JAX tracing. Contrastive models
+draw their negatives from the global batch, across the replicas of a
+`tf.distribute` strategy: `replica_count` and `cross_replica_concat` give
+them what they need, and are plain no-ops outside a strategy.
 """
 
 import keras
@@ -67,3 +70,46 @@ def _raise_if_not_finite(value, message):
 def _raise_if_false(ok, message):
     if not ok:
         raise ValueError(message)
+
+
+def replica_count():
+    """The number of replicas whose gradients are summed in one step.
+
+    Under a `tf.distribute` strategy it is `num_replicas_in_sync`; Keras'
+    optimizers sum the replicas' gradients, so a replica's loss is divided by
+    it to take the mean over the global batch. Otherwise 1.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return 1
+    import tensorflow as tf
+
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def cross_replica_concat(x):
+    """`x` of every replica, concatenated on axis 0, and where this replica's starts.
+
+    In a `tf.distribute` replica context this is the differentiable
+    `all_gather` (its gradient is the sum of the replicas' gradients, sliced
+    back), so a loss on one replica's rows against the global batch gets the
+    gradient of the global loss, as in SimCLR's cross-replica negatives
+    (Chen et al. 2020, arXiv 2002.05709). Replicas may hold different numbers
+    of rows (the last batch of an epoch). Elsewhere it returns `(x, 0)`.
+
+    Args:
+        x: a tensor with at least one axis.
+
+    Returns:
+        `(gathered, offset)`: the global tensor, and the index of this
+        replica's first row in it (an int32 scalar).
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            sizes = context.all_gather(tf.shape(x)[:1], axis=0)
+            replica = tf.cast(context.replica_id_in_sync_group, "int32")
+            offset = tf.reduce_sum(sizes[:replica])
+            return context.all_gather(x, axis=0), offset
+    return x, ops.convert_to_tensor(0, "int32")

@@ -11,6 +11,7 @@ from keras_ae.layers import BinaryStraightThrough
 from keras_ae.layers import GumbelSoftmax
 from keras_ae.layers import VectorQuantizer
 from keras_ae.models import VQVAE
+from keras_ae.models import DeepInfoMax
 from keras_ae.models import AutoEncoder
 from keras_ae.models import DiscreteAutoEncoder
 
@@ -87,4 +88,44 @@ def gumbel_autoencoder(categories=512, kl_weight=1e-3, anneal_rate=1e-4):
         anneal_rate=anneal_rate,
         min_temperature=0.5,
         name="gumbel_autoencoder",
+    )
+
+
+def dim_encoder(representation_dim=256, width=64, name="dim_encoder"):
+    """28×28×1 images → `[feature map 7×7×2·width, representation (dim,) in [0, 1]]`.
+
+    Three convolutions with batch normalisation give the local feature map
+    `M`; a hidden layer of 512 units and a sigmoid layer give `Y`, bounded
+    to [0, 1] to match Deep InfoMax's uniform prior.
+    """
+    inputs = keras.Input(IMAGE_SHAPE, name="image")
+    h = inputs
+    for i, (filters, size, stride) in enumerate(
+            [(width // 2, 3, 1), (width, 4, 2), (2 * width, 4, 2)], start=1):
+        h = keras.layers.Conv2D(filters, size, strides=stride, padding="same", use_bias=False,
+                                name=f"conv{i}")(h)
+        h = keras.layers.BatchNormalization(name=f"bn{i}")(h)
+        h = keras.layers.Activation("relu", name=f"relu{i}")(h)
+    feature_map = h
+    h = keras.layers.Flatten(name="flatten")(feature_map)
+    h = keras.layers.Dense(512, use_bias=False, name="hidden")(h)
+    h = keras.layers.BatchNormalization(name="hidden_bn")(h)
+    h = keras.layers.Activation("relu", name="hidden_relu")(h)
+    representation = keras.layers.Dense(representation_dim, activation="sigmoid",
+                                        name="representation")(h)
+    return keras.Model(inputs, [feature_map, representation], name=name)
+
+
+def deep_info_max(representation_dim=256, estimator="jsd", global_weight=0.5, local_weight=1.0,
+                  prior_weight=0.1, probe_classes=10):
+    """Deep InfoMax on Fashion-MNIST with the `dim_encoder` above."""
+    return DeepInfoMax(
+        dim_encoder(representation_dim),
+        global_weight=global_weight,
+        local_weight=local_weight,
+        prior_weight=prior_weight,
+        estimator=estimator,
+        probe_classes=probe_classes,
+        seed=0,
+        name="deep_info_max",
     )

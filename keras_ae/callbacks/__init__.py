@@ -1,7 +1,8 @@
-"""Callbacks: schedules of layers' state, and TensorBoard images of models."""
+"""Callbacks: schedules of layers' state, and TensorBoard images and histograms of models."""
 
 from keras_ae.callbacks.reconstruction_images import ReconstructionImages
 from keras_ae.callbacks.reconstruction_images import image_grid
+from keras_ae.callbacks.representation_histogram import RepresentationHistogram
 from keras_ae.callbacks.temperature_schedule import TemperatureSchedule
 
-__all__ = ["ReconstructionImages", "TemperatureSchedule", "image_grid"]
+__all__ = ["ReconstructionImages", "RepresentationHistogram", "TemperatureSchedule", "image_grid"]
