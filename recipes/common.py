@@ -23,11 +23,11 @@ from keras_ae.presets import builtin_presets_dir
 IMAGE_SHAPE = (28, 28, 1)
 
 
-def parse_args(name, epochs, description):
+def parse_args(name, epochs, description, learning_rate=2e-3):
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--epochs", type=int, default=epochs)
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--learning-rate", type=float, default=2e-3)
+    parser.add_argument("--learning-rate", type=float, default=learning_rate)
     parser.add_argument("--train-size", type=int, default=None,
                         help="use only the first N training images (smoke runs)")
     parser.add_argument("--test-size", type=int, default=None,
@@ -76,8 +76,13 @@ def train(model, x_train, x_test, args):
     start = time.time()
     model.fit(x_train, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
               validation_data=(x_test[:2000],), callbacks=callbacks,
-              verbose=1 if sys.stdout.isatty() else 2)  # a progress bar in a terminal
+              verbose=verbosity())
     return time.time() - start
+
+
+def verbosity():
+    """A progress bar in a terminal, a line an epoch in a log."""
+    return 1 if sys.stdout.isatty() else 2
 
 
 def reconstruction_mse(model, x):
@@ -95,8 +100,11 @@ def baseline_metrics():
     return found
 
 
-def finish(model, args, metrics, train_seconds, description):
-    """Saves the preset and its model card, and prints the metrics."""
+def finish(model, args, metrics, train_seconds, description, notes=()):
+    """Saves the preset and its model card, and prints the metrics.
+
+    `notes` are paragraphs of Markdown for the card, after the metrics.
+    """
     metrics = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in metrics.items()}
     metadata = {
         "description": description,
@@ -109,6 +117,8 @@ def finish(model, args, metrics, train_seconds, description):
                      "seconds": round(train_seconds, 1)},
         "metrics": metrics,
     }
+    if notes:
+        metadata["notes"] = list(notes)
     os.makedirs(args.output, exist_ok=True)
     model.save_to_preset(args.output, metadata=metadata, input_shape=IMAGE_SHAPE)
     baselines = write_card(args.output, args.name)
@@ -128,7 +138,9 @@ def write_card(folder, name):
     their metadata). Returns those baselines."""
     with open(os.path.join(folder, "metadata.json"), encoding="utf-8") as f:
         metadata = json.load(f)
-    baselines = {k: v for k, v in baseline_metrics().items() if k != name}
+    baselines = {}
+    if "test_mse" in metadata["metrics"]:
+        baselines = {k: v for k, v in baseline_metrics().items() if k != name}
     class_name = metadata["class_name"].split(">")[-1]
     minutes = metadata["training"]["seconds"] / 60
     card = [
@@ -149,6 +161,8 @@ def write_card(folder, name):
         *[f"| {k} | {v} |" for k, v in metadata["metrics"].items()],
         "",
     ]
+    for paragraph in metadata.get("notes", ()):
+        card += [paragraph, ""]
     if baselines:
         rows = {**baselines, name: metadata["metrics"]["test_mse"]}
         card += [

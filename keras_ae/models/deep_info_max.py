@@ -104,8 +104,8 @@ class DeepInfoMax(PresetMixin, keras.Model):
     >>> model.compile(optimizer="adam")
     >>> x = np.random.default_rng(0).uniform(size=(16, 8, 8, 1)).astype("float32")
     >>> history = model.fit(x, batch_size=8, epochs=1, verbose=0)
-    >>> model.encode(x).shape
-    TensorShape([16, 3])
+    >>> tuple(model.encode(x).shape)
+    (16, 3)
 
     Reference:
         Hjelm et al. 2019, "Learning deep representations by mutual

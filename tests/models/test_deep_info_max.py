@@ -195,7 +195,8 @@ def test_learns_on_fashion_mnist_beyond_random_weights(data_dir):
     from keras_ae.evaluation import linear_probe
     from keras_ae.zoo import fashion_mnist as zoo
 
-    x, y = keras_ae.data.fashion_mnist("train", path=data_dir, limit=6000)
+    x, y = keras_ae.data.fashion_mnist("train", path=os.path.join(data_dir, "fashion-mnist"),
+                                       limit=6000)
     x_train, y_train, x_test, y_test = x[:4000], y[:4000], x[4000:], y[4000:]
     keras.utils.set_random_seed(0)
     model = keras_ae.models.DeepInfoMax(
@@ -322,3 +323,13 @@ def test_compile_refuses_a_loss():
     model = DeepInfoMax(small_encoder(), critic_units=8, critic_dim=4)
     with pytest.raises(ValueError, match="loss"):
         model.compile(optimizer="adam", loss="mse")
+
+
+@needs_tf
+def test_docstring_examples():
+    import doctest
+
+    from keras_ae.models import deep_info_max
+
+    result = doctest.testmod(deep_info_max, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
