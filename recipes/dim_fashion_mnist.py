@@ -52,7 +52,7 @@ def pca(train, test, dims=64):
 
 
 def main():
-    args = common.parse_args(NAME, epochs=16, description=DESCRIPTION, learning_rate=1e-3)
+    args = common.parse_args(NAME, epochs=10, description=DESCRIPTION, learning_rate=1e-3)
     x_train, y_train = fashion_mnist("train", path=args.data, limit=args.train_size)
     x_test, y_test = fashion_mnist("test", path=args.data, limit=args.test_size)
     keras.utils.set_random_seed(args.seed)

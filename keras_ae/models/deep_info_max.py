@@ -39,7 +39,12 @@ class DeepInfoMax(PresetMixin, keras.Model):
     the dot product, so one matrix product scores every pair of the batch.
     Under a `tf.distribute` strategy, the negatives come from the global
     batch: `Y`'s embeddings are gathered across replicas (as SimCLR does),
-    and one step equals the same step on one device.
+    and with the Jensen-Shannon and InfoNCE estimators one step equals the
+    same step on one device. Donsker-Varadhan's log-mean-exp is taken per
+    replica (its rows against the global batch), a slightly different
+    estimate from the global one. Batch normalisation in the encoder uses
+    each replica's own statistics (use `keras.layers.BatchNormalization(
+    synchronized=True)` to share them).
 
     With `probe_classes`, an online linear probe (a softmax classifier on
     `stop_gradient(Y)`, with its own optimizer) is trained whenever `fit` is
