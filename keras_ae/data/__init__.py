@@ -1,5 +1,6 @@
 """Loaders for the real data sets keras-ae trains and tests on."""
 
+from keras_ae.data.audio_batches import audio_batches
 from keras_ae.data.fashion_mnist import fashion_mnist
 from keras_ae.data.fsdd import FSDD_SPEAKERS
 from keras_ae.data.fsdd import fsdd
@@ -7,4 +8,4 @@ from keras_ae.data.paths import find_data_dir
 from keras_ae.data.wav import read_wav
 from keras_ae.data.wav import write_wav
 
-__all__ = ["FSDD_SPEAKERS", "fashion_mnist", "find_data_dir", "fsdd", "read_wav", "write_wav"]
+__all__ = ["FSDD_SPEAKERS", "audio_batches", "fashion_mnist", "find_data_dir", "fsdd", "read_wav", "write_wav"]

@@ -1,0 +1,97 @@
+import numpy as np
+
+
+def audio_batches(waveforms, labels=None, batch_size=32, crop_length=None, shuffle=False,
+                  seed=0):
+    """A `tf.data` pipeline of clips of different lengths, batched.
+
+    Two ways to batch clips that differ in length:
+
+    - `crop_length=None`: each batch is padded with zeros to its longest
+      clip, and comes with a mask (1 on real samples, 0 on padding), so
+      models can ignore the padding (e.g. `InstanceNormalization` and Keras'
+      masking take it).
+    - `crop_length=n`: every clip is cut to a random window of `n` samples
+      (a new window each epoch, reproducible from `seed`); shorter clips are
+      zero-padded at the end. For training on fixed-length examples.
+
+    Args:
+        waveforms: list of 1-d float arrays (e.g. from `keras_ae.data.fsdd`).
+        labels: None, or an array (or a tuple of arrays) with one entry per
+            clip, passed through with each batch.
+        batch_size: int >= 1.
+        crop_length: None or int >= 1, see above.
+        shuffle: bool, reshuffle the clips every epoch.
+        seed: int, seed of the shuffling and of the crops.
+
+    Returns:
+        A `tf.data.Dataset` of `(waves, mask)` (padded) or `waves` (cropped),
+        as float32 `(batch, time)` tensors, followed by the labels when
+        given: `((waves, mask), labels)` or `(waves, labels)`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_ae.data import audio_batches
+    >>> clips = [np.ones(3, "float32"), np.ones(5, "float32")]
+    >>> (waves, mask), = audio_batches(clips, batch_size=2)
+    >>> mask.numpy().tolist()
+    [[1.0, 1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0, 1.0]]
+    """
+    import tensorflow as tf
+
+    if not isinstance(waveforms, (list, tuple)) or not waveforms:
+        raise ValueError("`waveforms` must be a non-empty list of 1-d arrays.")
+    clips = [np.asarray(w, "float32") for w in waveforms]
+    for i, clip in enumerate(clips):
+        if clip.ndim != 1 or clip.size == 0:
+            raise ValueError(
+                f"`waveforms[{i}]` must be a non-empty mono clip, shape (time,). "
+                f"Received: shape={clip.shape}"
+            )
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"`batch_size` must be an int >= 1. Received: batch_size={batch_size!r}")
+    if crop_length is not None and (not isinstance(crop_length, int) or crop_length < 1):
+        raise ValueError(
+            f"`crop_length` must be None or an int >= 1. Received: crop_length={crop_length!r}"
+        )
+    if labels is not None:
+        label_arrays = labels if isinstance(labels, tuple) else (labels,)
+        label_arrays = tuple(np.asarray(a) for a in label_arrays)
+        for a in label_arrays:
+            if len(a) != len(clips):
+                raise ValueError(
+                    f"`labels` must have one entry per clip ({len(clips)}). Received: "
+                    f"{len(a)} entries"
+                )
+        labels_out = label_arrays if isinstance(labels, tuple) else label_arrays[0]
+
+    lengths = np.array([len(c) for c in clips], "int64")
+    flat = tf.RaggedTensor.from_row_lengths(np.concatenate(clips), lengths)
+    dataset = tf.data.Dataset.from_tensor_slices(flat)
+    if labels is not None:
+        dataset = tf.data.Dataset.zip((dataset, tf.data.Dataset.from_tensor_slices(labels_out)))
+    else:
+        dataset = dataset.map(lambda wave: (wave, ()))
+    if shuffle:
+        dataset = dataset.shuffle(len(clips), seed=seed, reshuffle_each_iteration=True)
+
+    if crop_length is None:
+        dataset = dataset.map(lambda wave, label: ((wave, tf.ones_like(wave)), label))
+        dataset = dataset.padded_batch(batch_size)
+    else:
+        def crop(seeds, element):
+            wave, label = element
+            room = tf.maximum(tf.shape(wave)[0] - crop_length, 0)
+            start = tf.random.stateless_uniform((), seed=seeds, maxval=room + 1, dtype="int32")
+            window = wave[start:start + crop_length]
+            window = tf.pad(window, [[0, crop_length - tf.shape(window)[0]]])
+            return tf.ensure_shape(window, (crop_length,)), label
+
+        # One stateless seed pair per clip, from a random stream that moves on
+        # every epoch, so the crops differ between epochs but not between runs.
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        dataset = tf.data.Dataset.zip((seeds, dataset)).map(crop).batch(batch_size)
+    if labels is None:
+        dataset = dataset.map(lambda inputs, _: inputs)
+    return dataset.prefetch(tf.data.AUTOTUNE)
