@@ -61,7 +61,8 @@ for a, b, start in zip(single.weights, mirrored.weights, initial):
 # scores, which softmax ignores), so up to two variables may stay.
 assert moved >= len(initial) - 2, (moved, len(initial))
 for key in ("loss", "local_mi", "global_mi", "discriminator_loss", "probe_loss"):
-    np.testing.assert_allclose(logs_single[key], logs_mirrored[key], rtol=1e-4, err_msg=key)
+    # atol: a log near zero (an estimate at chance) differs in float32 rounding only.
+    np.testing.assert_allclose(logs_single[key], logs_mirrored[key], rtol=1e-4, atol=1e-5, err_msg=key)
 print("OK", moved, len(initial))
 """
 
