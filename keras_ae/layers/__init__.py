@@ -1,10 +1,12 @@
-"""Drop-in layers: discrete bottlenecks, normalisations and gradient reversal."""
+"""Drop-in layers: discrete bottlenecks, normalisations, gradient reversal and audio front ends."""
 
 from keras_ae.layers.adaptive_instance_normalization import AdaptiveInstanceNormalization
 from keras_ae.layers.binary_straight_through import BinaryStraightThrough
 from keras_ae.layers.gradient_reversal import GradientReversal
 from keras_ae.layers.gumbel_softmax import GumbelSoftmax
 from keras_ae.layers.instance_normalization import InstanceNormalization
+from keras_ae.layers.log_mel_spectrogram import LogMelSpectrogram
+from keras_ae.layers.mfcc import MFCC
 from keras_ae.layers.one_hot_straight_through import OneHotStraightThrough
 from keras_ae.layers.vector_quantizer import VectorQuantizer
 
@@ -14,6 +16,8 @@ __all__ = [
     "GradientReversal",
     "GumbelSoftmax",
     "InstanceNormalization",
+    "LogMelSpectrogram",
+    "MFCC",
     "OneHotStraightThrough",
     "VectorQuantizer",
 ]
