@@ -5,7 +5,11 @@ from keras_ae.data.fashion_mnist import fashion_mnist
 from keras_ae.data.fsdd import FSDD_SPEAKERS
 from keras_ae.data.fsdd import fsdd
 from keras_ae.data.paths import find_data_dir
+from keras_ae.data.resample import resample
 from keras_ae.data.wav import read_wav
 from keras_ae.data.wav import write_wav
 
-__all__ = ["FSDD_SPEAKERS", "audio_batches", "fashion_mnist", "find_data_dir", "fsdd", "read_wav", "write_wav"]
+__all__ = [
+    "FSDD_SPEAKERS", "audio_batches", "fashion_mnist", "find_data_dir", "fsdd", "read_wav",
+    "resample", "write_wav",
+]
