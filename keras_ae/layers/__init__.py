@@ -2,6 +2,7 @@
 
 from keras_ae.layers.adaptive_instance_normalization import AdaptiveInstanceNormalization
 from keras_ae.layers.binary_straight_through import BinaryStraightThrough
+from keras_ae.layers.cumulative_mean_normalization import CumulativeMeanNormalization
 from keras_ae.layers.gradient_reversal import GradientReversal
 from keras_ae.layers.gumbel_softmax import GumbelSoftmax
 from keras_ae.layers.instance_normalization import InstanceNormalization
@@ -13,6 +14,7 @@ from keras_ae.layers.vector_quantizer import VectorQuantizer
 __all__ = [
     "AdaptiveInstanceNormalization",
     "BinaryStraightThrough",
+    "CumulativeMeanNormalization",
     "GradientReversal",
     "GumbelSoftmax",
     "InstanceNormalization",
