@@ -23,16 +23,18 @@ from keras_ae.presets import builtin_presets_dir
 IMAGE_SHAPE = (28, 28, 1)
 
 
-def parse_args(name, epochs, description, learning_rate=2e-3):
+def parse_args(name, epochs, description, learning_rate=2e-3, batch_size=128,
+               data_help="folder of the Fashion-MNIST IDX files"):
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--epochs", type=int, default=epochs)
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=batch_size)
     parser.add_argument("--learning-rate", type=float, default=learning_rate)
     parser.add_argument("--train-size", type=int, default=None,
-                        help="use only the first N training images (smoke runs)")
+                        help="use only about N training examples (smoke runs)")
     parser.add_argument("--test-size", type=int, default=None,
-                        help="evaluate on the first N test images (default: all 10,000)")
-    parser.add_argument("--data", default=None, help="folder of the Fashion-MNIST IDX files")
+                        help="evaluate on about N test examples (default: all)")
+    parser.add_argument("--data", default=None,
+                        help=f"{data_help} (default: $KERAS_AE_DATA or the usual places)")
     parser.add_argument("--output", default=os.path.join(builtin_presets_dir(), name),
                         help="preset folder to write (default: the zoo's)")
     parser.add_argument("--logdir", default=os.path.join("runs", name),
@@ -100,27 +102,33 @@ def baseline_metrics():
     return found
 
 
-def finish(model, args, metrics, train_seconds, description, notes=()):
+def finish(model, args, metrics, train_seconds, description, notes=(), data=None,
+           input_shape=IMAGE_SHAPE, evaluated_on="the Fashion-MNIST test images"):
     """Saves the preset and its model card, and prints the metrics.
 
     `notes` are paragraphs of Markdown for the card, after the metrics.
+    `data` describes the training data (default: the Fashion-MNIST images
+    used), `input_shape` is one input's shape without the batch axis (the
+    preset is built by calling the model on zeros of that shape), and
+    `evaluated_on` ends the card's "Metrics on ..." heading.
     """
     metrics = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in metrics.items()}
     metadata = {
         "description": description,
-        "data": "Fashion-MNIST (Zalando Research, MIT): "
-                f"{args.train_size or 60000} training images, "
-                f"{args.test_size or 10000} test images, pixels in [0, 1]",
+        "data": data or ("Fashion-MNIST (Zalando Research, MIT): "
+                         f"{args.train_size or 60000} training images, "
+                         f"{args.test_size or 10000} test images, pixels in [0, 1]"),
         "recipe": args.command,
         "training": {"epochs": args.epochs, "batch_size": args.batch_size,
                      "learning_rate": args.learning_rate, "seed": args.seed,
                      "seconds": round(train_seconds, 1)},
         "metrics": metrics,
+        "evaluated_on": evaluated_on,
     }
     if notes:
         metadata["notes"] = list(notes)
     os.makedirs(args.output, exist_ok=True)
-    model.save_to_preset(args.output, metadata=metadata, input_shape=IMAGE_SHAPE)
+    model.save_to_preset(args.output, metadata=metadata, input_shape=input_shape)
     baselines = write_card(args.output, args.name)
     print()
     print(f"{args.name}: preset written to {args.output}")
@@ -154,7 +162,7 @@ def write_card(folder, name):
         "",
         f"Data: {metadata['data']}.",
         "",
-        "## Metrics on the Fashion-MNIST test images",
+        f"## Metrics on {metadata.get('evaluated_on', 'the Fashion-MNIST test images')}",
         "",
         "| metric | value |",
         "| --- | --- |",

@@ -9,20 +9,29 @@ import pytest
 
 import keras_ae
 from keras_ae.data import fashion_mnist
+from keras_ae.data import fsdd
+from keras_ae.evaluation import linear_probe
+from keras_ae.evaluation import pooled_features
 from keras_ae.zoo import fashion_mnist as zoo
+from keras_ae.zoo import fsdd as speech_zoo
 
 from make_golden_layouts import GOLDEN
 from make_golden_layouts import weights_layout
 
+IMAGE = (28, 28, 1)
 SHIPPED = {
-    # name: (class, zoo builder)
-    "vqvae_fashion_mnist": (keras_ae.models.VQVAE, zoo.vqvae),
-    "autoencoder_fashion_mnist": (keras_ae.models.AutoEncoder, zoo.autoencoder),
-    "binary_autoencoder_fashion_mnist": (keras_ae.models.DiscreteAutoEncoder, zoo.binary_autoencoder),
-    "gumbel_autoencoder_fashion_mnist": (keras_ae.models.DiscreteAutoEncoder, zoo.gumbel_autoencoder),
-    "dim_fashion_mnist": (keras_ae.models.DeepInfoMax, zoo.deep_info_max),
+    # name: (class, zoo builder, one input's shape)
+    "vqvae_fashion_mnist": (keras_ae.models.VQVAE, zoo.vqvae, IMAGE),
+    "autoencoder_fashion_mnist": (keras_ae.models.AutoEncoder, zoo.autoencoder, IMAGE),
+    "binary_autoencoder_fashion_mnist": (keras_ae.models.DiscreteAutoEncoder,
+                                         zoo.binary_autoencoder, IMAGE),
+    "gumbel_autoencoder_fashion_mnist": (keras_ae.models.DiscreteAutoEncoder,
+                                         zoo.gumbel_autoencoder, IMAGE),
+    "dim_fashion_mnist": (keras_ae.models.DeepInfoMax, zoo.deep_info_max, IMAGE),
+    "cpc_fsdd": (keras_ae.models.CPC, speech_zoo.cpc, (speech_zoo.CROP_LENGTH,)),
 }
-AUTOENCODERS = sorted(k for k in SHIPPED if k != "dim_fashion_mnist")
+AUTOENCODERS = sorted(k for k in SHIPPED if SHIPPED[k][0] in (
+    keras_ae.models.VQVAE, keras_ae.models.AutoEncoder, keras_ae.models.DiscreteAutoEncoder))
 # The cards give the MSE on all 10,000 test images; the first 1,000 are a
 # sample of them, whose MSE differs by sampling alone by a few percent.
 SUBSET, RELATIVE_TOLERANCE = 1000, 0.10
@@ -34,7 +43,7 @@ def test_all_presets_are_shipped():
 
 @pytest.mark.parametrize("name", AUTOENCODERS)
 def test_loads_and_reproduces_its_card(name, data_dir):
-    cls, _ = SHIPPED[name]
+    cls, _, _ = SHIPPED[name]
     model = cls.from_preset(name)
     metadata = keras_ae.presets.list_presets()[name]
     x, _ = fashion_mnist("test", path=os.path.join(data_dir, "fashion-mnist"), limit=SUBSET)
@@ -53,9 +62,9 @@ def test_weights_layout_is_unchanged(name, tmp_path):
     shipped = weights_layout(os.path.join(keras_ae.presets.builtin_presets_dir(), name,
                                           "model.weights.h5"))
     assert shipped == golden, "the shipped weights file changed layout"
-    _, build = SHIPPED[name]
+    _, build, input_shape = SHIPPED[name]
     model = build()
-    model(np.zeros((1, 28, 28, 1), "float32"))
+    model(np.zeros((1, *input_shape), "float32"))
     model.save_weights(str(tmp_path / "fresh.weights.h5"))
     assert weights_layout(tmp_path / "fresh.weights.h5") == golden, (
         "the zoo architecture no longer matches the shipped weights' layout"
@@ -63,8 +72,6 @@ def test_weights_layout_is_unchanged(name, tmp_path):
 
 
 def _dim_probe(data_dir, train_size, test_size):
-    from keras_ae.evaluation import linear_probe
-
     model = keras_ae.models.DeepInfoMax.from_preset("dim_fashion_mnist")
     folder = os.path.join(data_dir, "fashion-mnist")
     x_train, y_train = fashion_mnist("train", path=folder, limit=train_size)
@@ -87,3 +94,23 @@ def test_dim_preset_reproduces_its_card(data_dir):
     card = keras_ae.presets.list_presets()["dim_fashion_mnist"]["metrics"]
     accuracy = _dim_probe(data_dir, None, None)
     assert accuracy == pytest.approx(card["probe_accuracy_dim_y"], abs=0.005), (accuracy, card)
+
+
+def test_cpc_preset_reproduces_its_card(data_dir):
+    """The shipped CPC's pooled context features give the card's speaker and
+    digit probe accuracies on the standard split (the probe is seeded, so
+    only float rounding in the features can move them)."""
+    card = keras_ae.presets.list_presets()["cpc_fsdd"]["metrics"]
+    model = keras_ae.models.CPC.from_preset("cpc_fsdd")
+    folder = os.path.join(data_dir, "fsdd")
+    train_clips, train_digits, train_speakers = fsdd("train", path=folder)
+    test_clips, test_digits, test_speakers = fsdd("test", path=folder)
+    features = [pooled_features(model.encode, clips, model.frame_count)
+                for clips in (train_clips, test_clips)]
+    for task, train_labels, test_labels in (("speaker", train_speakers, test_speakers),
+                                            ("digit", train_digits, test_digits)):
+        # The recipe's probe: 500 epochs.
+        accuracy = linear_probe(features[0], train_labels, features[1], test_labels, epochs=500)
+        expected = card[f"{task}_accuracy_cpc"]
+        assert accuracy == pytest.approx(expected, abs=0.01), (task, accuracy, expected)
+        assert accuracy > card[f"{task}_accuracy_log_mel"] - 0.01, (task, accuracy, card)
