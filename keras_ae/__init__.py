@@ -9,6 +9,7 @@ from keras_ae import models
 from keras_ae import ops
 from keras_ae import presets
 from keras_ae import testing
+from keras_ae import text
 from keras_ae.version import __version__
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "ops",
     "presets",
     "testing",
+    "text",
 ]

@@ -1,0 +1,6 @@
+"""Text pipeline: WordPiece vocabularies and tokenization with tensorflow-text."""
+
+from keras_ae.text.wordpiece import WordPieceTokenizer
+from keras_ae.text.wordpiece import learn_wordpiece_vocabulary
+
+__all__ = ["WordPieceTokenizer", "learn_wordpiece_vocabulary"]
