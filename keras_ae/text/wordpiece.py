@@ -170,10 +170,13 @@ class WordPieceTokenizer(keras.layers.Layer):
             import tensorflow as tf
             import tensorflow_text as tf_text
 
-            tokenizer = tf_text.FastWordpieceTokenizer(
-                vocab=self.vocabulary, suffix_indicator=SUFFIX_INDICATOR,
-                unknown_token=UNKNOWN_TOKEN, token_out_type=tf.int32,
-                no_pretokenization=False, support_detokenization=True)
+            # Eagerly, outside any tf.function being traced: the tokenizer's
+            # model buffer is a constant that later graphs must be able to use.
+            with tf.init_scope():
+                tokenizer = tf_text.FastWordpieceTokenizer(
+                    vocab=self.vocabulary, suffix_indicator=SUFFIX_INDICATOR,
+                    unknown_token=UNKNOWN_TOKEN, token_out_type=tf.int32,
+                    no_pretokenization=False, support_detokenization=True)
             object.__setattr__(self, "_tokenizer", tokenizer)
         return self._tokenizer
 

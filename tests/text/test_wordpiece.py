@@ -71,6 +71,16 @@ def test_in_a_tf_data_pipeline():
     assert batch.tolist() == [[2, 3, 5, 0, 0, 0], [2, 7, 0, 0, 0, 0]]
 
 
+def test_one_tokenizer_serves_several_compiled_functions():
+    import tensorflow as tf
+
+    tokenizer = WordPieceTokenizer(TINY, sequence_length=3)
+    first = tf.function(lambda s: tokenizer(s) + 0)
+    second = tf.function(lambda s: tokenizer(s) * 1)
+    strings = tf.constant(["the cat", "mat"])
+    assert first(strings).numpy().tolist() == second(strings).numpy().tolist() == [[2, 3, 0], [7, 0, 0]]
+
+
 def test_config_round_trip_keeps_the_vocabulary():
     tokenizer = WordPieceTokenizer(TINY, sequence_length=3, lowercase=False, name="tok")
     config = keras.saving.serialize_keras_object(tokenizer)
