@@ -5,7 +5,8 @@ from keras_ae.models.cpc import CPC
 from keras_ae.models.deep_info_max import DeepInfoMax
 from keras_ae.models.discrete_auto_encoder import DiscreteAutoEncoder
 from keras_ae.models.quick_thought import QuickThought
+from keras_ae.models.skip_thought import SkipThought
 from keras_ae.models.vqvae import VQVAE
 
 __all__ = ["AutoEncoder", "CPC", "DeepInfoMax", "DiscreteAutoEncoder", "QuickThought",
-           "VQVAE"]
+           "SkipThought", "VQVAE"]

@@ -150,28 +150,7 @@ class QuickThought(keras.Model):
         parts = [p for p in parts if p is not None]
         return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)
 
-    def compile(self, optimizer="adam", **kwargs):
-        """Configures the model for training.
-
-        Args:
-            optimizer: the optimizer of both encoders.
-            **kwargs: other `keras.Model.compile` arguments (`jit_compile`,
-                ...). `loss` and `metrics` are not taken: the model computes
-                its own.
-        """
-        for key in ("loss", "metrics"):
-            if kwargs.get(key) is not None:
-                raise ValueError(
-                    f"QuickThought computes its own loss and metrics; `{key}` is not taken. "
-                    f"Received: {key}={kwargs[key]!r}")
-        if keras.backend.backend() != "tensorflow":
-            raise ValueError(
-                "QuickThought trains with the TensorFlow backend (its `train_step` uses "
-                "tf.GradientTape and gathers the batch across tf.distribute replicas). "
-                "`encode`, saving and loading work on every backend. Received: backend "
-                f"{keras.backend.backend()!r}; set KERAS_BACKEND=tensorflow to train.")
-        super().compile(optimizer=optimizer, **kwargs)
-        self.optimizer.build(self.trainable_variables)
+    compile = None  # set below: train_only_on_tensorflow("QuickThought")
 
     def get_compile_config(self):
         if not self.compiled:
@@ -275,6 +254,39 @@ class QuickThought(keras.Model):
         for key in ("f_encoder", "g_encoder", "tokenizer"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def train_only_on_tensorflow(model_name):
+    """A `compile` for models with their own TF `train_step`, loss and metrics."""
+
+    def compile(self, optimizer="adam", **kwargs):
+        """Configures the model for training.
+
+        Args:
+            optimizer: the optimizer of all the model's weights.
+            **kwargs: other `keras.Model.compile` arguments (`jit_compile`,
+                ...). `loss` and `metrics` are not taken: the model computes
+                its own.
+        """
+        for key in ("loss", "metrics"):
+            if kwargs.get(key) is not None:
+                raise ValueError(
+                    f"{model_name} computes its own loss and metrics; `{key}` is not taken. "
+                    f"Received: {key}={kwargs[key]!r}")
+        if keras.backend.backend() != "tensorflow":
+            raise ValueError(
+                f"{model_name} trains with the TensorFlow backend (its `train_step` uses "
+                "tf.GradientTape and gathers the batch across tf.distribute replicas). "
+                "`encode`, saving and loading work on every backend. Received: backend "
+                f"{keras.backend.backend()!r}; set KERAS_BACKEND=tensorflow to train.")
+        keras.Model.compile(self, optimizer=optimizer, **kwargs)
+        # Built now, so a `.keras` file restores the optimizer's state too.
+        self.optimizer.build(self.trainable_variables)
+
+    return compile
+
+
+QuickThought.compile = train_only_on_tensorflow("QuickThought")
 
 
 def _embedding_size(model, name):

@@ -1,0 +1,222 @@
+import keras
+from keras import ops
+
+from keras_ae import backend
+from keras_ae.models.quick_thought import _check_batch
+from keras_ae.models.quick_thought import _check_no_empty_sentence
+from keras_ae.models.quick_thought import _embedding_size
+from keras_ae.models.quick_thought import train_only_on_tensorflow
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class SkipThought(keras.Model):
+    """Skip-Thought sentence embeddings: generate the previous and the next sentence.
+
+    The encoder embeds sentence i of a batch of *contiguous* sentences; two
+    GRU decoders, whose initial state is a projection of that embedding,
+    generate the words of sentence i - 1 and of sentence i + 1 with teacher
+    forcing (each target word predicted from the ones before it), and the
+    loss is their token cross-entropy, padding excluded. The baseline that
+    Quick-Thought replaces with a classifier over the batch: same encoder,
+    same data, but a softmax over the vocabulary for every target word.
+
+    Sentences at the edges of a batch have one neighbour only; under a
+    `tf.distribute` strategy the neighbours are looked up in the global
+    batch, across the replicas' boundaries.
+
+    Logs: `loss`, `previous_loss`, `next_loss` (per-token cross-entropy)
+    and `token_accuracy` (the fraction of target words predicted exactly).
+    Training needs the TensorFlow backend; `encode` works on every backend.
+
+    Args:
+        encoder: a built Keras model, token ids `(batch, length)` →
+            `(batch, dim)`.
+        vocabulary_size: int, the size of the decoders' output softmax; None
+            to take the tokenizer's.
+        decoder_units: int >= 1, the GRU size of each decoder. Defaults to
+            the encoder's output size.
+        embedding_dim: int >= 1, the decoders' word embedding size (their own
+            table, as in the paper's implementation).
+        tokenizer: None, or a layer from strings to ids whose id 0 is padding
+            (e.g. `keras_ae.text.WordPieceTokenizer`), so that `fit` and
+            `encode` take raw strings.
+        **kwargs: `keras.Model` arguments, such as `name`.
+
+    Example:
+
+    >>> import keras, numpy as np, keras_ae
+    >>> ids = keras.Input((6,), dtype="int32")
+    >>> h = keras.layers.Embedding(20, 8, mask_zero=True)(ids)
+    >>> encoder = keras.Model(ids, keras.layers.GRU(8)(h))
+    >>> model = keras_ae.models.SkipThought(encoder, vocabulary_size=20, decoder_units=8,
+    ...                                     embedding_dim=4)
+    >>> model.compile(optimizer="adam")
+    >>> batch = np.random.default_rng(0).integers(1, 20, size=(16, 6))
+    >>> history = model.fit(batch, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    >>> sorted(history.history)
+    ['loss', 'next_loss', 'previous_loss', 'token_accuracy']
+    >>> tuple(model.encode(batch).shape)
+    (16, 8)
+
+    Reference:
+        Kiros et al. 2015, "Skip-Thought Vectors", NeurIPS (arXiv 1506.06726).
+    """
+
+    def __init__(self, encoder, vocabulary_size=None, decoder_units=None, embedding_dim=256,
+                 tokenizer=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(encoder, keras.Model) or not encoder.built:
+            raise ValueError(
+                "`encoder` must be a built Keras model from token ids to vectors. "
+                f"Received: encoder={encoder!r}")
+        if tokenizer is not None and not isinstance(tokenizer, keras.layers.Layer):
+            raise ValueError(
+                f"`tokenizer` must be None or a Keras layer. Received: tokenizer={tokenizer!r}")
+        if vocabulary_size is None:
+            vocabulary_size = getattr(tokenizer, "vocabulary_size", None)
+        dim = _embedding_size(encoder, "encoder")
+        decoder_units = dim if decoder_units is None else decoder_units
+        for name, value in (("vocabulary_size", vocabulary_size),
+                            ("decoder_units", decoder_units), ("embedding_dim", embedding_dim)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(
+                    f"`{name}` must be an int >= 1" + (" (or given by the tokenizer)"
+                                                      if name == "vocabulary_size" else "")
+                    + f". Received: {name}={value!r}")
+        self.encoder = encoder
+        self.vocabulary_size = vocabulary_size
+        self.decoder_units = decoder_units
+        self.embedding_dim = embedding_dim
+        self.tokenizer = tokenizer
+        # One flat dict, "previous_state" ... "next_output", so Keras tracks every layer.
+        self.decoder_layers = {}
+        for side in ("previous", "next"):
+            layers = {
+                "state": keras.layers.Dense(decoder_units, activation="tanh"),
+                "embedding": keras.layers.Embedding(vocabulary_size, embedding_dim),
+                "gru": keras.layers.GRU(decoder_units, return_sequences=True),
+                "output": keras.layers.Dense(vocabulary_size),
+            }
+            layers["state"].build((None, dim))
+            layers["embedding"].build((None, None))
+            layers["gru"].build((None, None, embedding_dim))
+            layers["output"].build((None, None, decoder_units))
+            for part, layer in layers.items():
+                layer.name = f"{side}_{part}"
+                self.decoder_layers[f"{side}_{part}"] = layer
+        self._trackers = {name: keras.metrics.Mean(name=name)
+                          for name in ("loss", "previous_loss", "next_loss", "token_accuracy")}
+        self.built = True
+
+    @property
+    def metrics(self):
+        return list(self._trackers.values())
+
+    def _ids(self, sentences):
+        if self.tokenizer is None:
+            return sentences
+        ids = self.tokenizer(sentences)
+        _check_no_empty_sentence(ids)
+        return ids
+
+    def call(self, inputs, training=False):
+        return self.encoder(self._ids(inputs), training=training)
+
+    def encode(self, sentences):
+        """Sentence embeddings `(batch, dim)`, in inference mode."""
+        if isinstance(sentences, str) or len(sentences) == 0:
+            raise ValueError("`sentences` must be a non-empty batch, e.g. a list of strings.")
+        return self.encoder(self._ids(sentences), training=False)
+
+    def decode_logits(self, side, embeddings, targets, training=False):
+        """Teacher-forced logits of the `side` decoder, `(batch, length, vocabulary)`.
+
+        The decoder reads the target shifted right by one (id 0, the padding
+        id, stands for the start) from an initial state computed from
+        `embeddings`.
+        """
+        layer = {part: self.decoder_layers[f"{side}_{part}"]
+                 for part in ("state", "embedding", "gru", "output")}
+        state = layer["state"](embeddings)
+        shifted = ops.pad(targets[:, :-1], [[0, 0], [1, 0]])
+        hidden = layer["gru"](layer["embedding"](shifted), initial_state=state,
+                              training=training)
+        return layer["output"](hidden)
+
+    compile = train_only_on_tensorflow("SkipThought")
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return None
+        return {"optimizer": keras.saving.serialize_keras_object(self.optimizer)}
+
+    def compile_from_config(self, config):
+        self.compile(optimizer=keras.saving.deserialize_keras_object(config["optimizer"]))
+
+    def _loss(self, x, training):
+        ids = ops.cast(self._ids(x), "int32")
+        embeddings = self.encoder(ids, training=training)
+        all_ids, offset = backend.cross_replica_concat(ids)
+        rows, total = ops.shape(ids)[0], ops.shape(all_ids)[0]
+        _check_batch(total, 1)
+        index = ops.arange(rows, dtype="int32") + offset
+        losses, correct, counted = {}, 0.0, 0.0
+        for side, step in (("previous", -1), ("next", 1)):
+            neighbour = index + step
+            exists = ops.cast(ops.logical_and(neighbour >= 0, neighbour < total), "float32")
+            targets = ops.take(all_ids, ops.clip(neighbour, 0, total - 1), axis=0)
+            logits = ops.cast(self.decode_logits(side, embeddings, targets, training), "float32")
+            weight = ops.cast(ops.not_equal(targets, 0), "float32") * exists[:, None]
+            token_loss = keras.losses.sparse_categorical_crossentropy(targets, logits,
+                                                                      from_logits=True)
+            count = ops.maximum(ops.sum(weight), 1.0)
+            losses[side] = ops.sum(token_loss * weight) / count
+            hits = ops.cast(ops.equal(ops.argmax(logits, axis=-1), targets), "float32")
+            correct = correct + ops.sum(hits * weight)
+            counted = counted + ops.sum(weight)
+        loss = losses["previous"] + losses["next"]
+        regularization = [ops.cast(v, "float32") for v in self.losses]
+        total_loss = loss + (ops.sum(ops.stack(regularization)) if regularization else 0.0)
+        accuracy = correct / ops.maximum(counted, 1.0)
+        return total_loss, loss, losses, accuracy
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        variables = self.trainable_variables
+        with tf.GradientTape() as tape:
+            total, loss, losses, accuracy = self._loss(x, training=True)
+            scaled = self.optimizer.scale_loss(total / backend.replica_count())
+        gradients = tape.gradient(scaled, variables)
+        self.optimizer.apply_gradients(zip(gradients, variables))
+        return self._update_trackers(loss, losses, accuracy)
+
+    def test_step(self, data):
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        _, loss, losses, accuracy = self._loss(x, training=False)
+        return self._update_trackers(loss, losses, accuracy)
+
+    def _update_trackers(self, loss, losses, accuracy):
+        self._trackers["loss"].update_state(loss)
+        self._trackers["previous_loss"].update_state(losses["previous"])
+        self._trackers["next_loss"].update_state(losses["next"])
+        self._trackers["token_accuracy"].update_state(accuracy)
+        return {name: tracker.result() for name, tracker in self._trackers.items()}
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "vocabulary_size": self.vocabulary_size,
+            "decoder_units": self.decoder_units,
+            "embedding_dim": self.embedding_dim,
+            "tokenizer": keras.saving.serialize_keras_object(self.tokenizer),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("encoder", "tokenizer"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
