@@ -97,7 +97,11 @@ def save_to_preset(model, path, input_shape, metadata=None):
         path: the folder to write.
         input_shape: tuple of ints, the shape of one input without the batch
             axis, e.g. `(28, 28, 1)`. `load_preset` builds the model by calling
-            it on zeros of this shape before it loads the weights.
+            it on zeros of this shape before it loads the weights. None for a
+            model that is built with all its weights as soon as it is
+            constructed from its config (e.g. `QuickThought`, whose inputs are
+            strings): then nothing is called, and a model that does not build
+            itself is refused.
         metadata: optional dict of JSON-serializable values to add to
             `metadata.json`, such as the data, the recipe command and the
             metrics. It may not set the keys in `RESERVED_METADATA_KEYS`.
@@ -127,7 +131,7 @@ def save_to_preset(model, path, input_shape, metadata=None):
             f"the model on a batch of data (or build it) first. Received: the unbuilt "
             f"model '{model.name}' of class {type(model).__name__}."
         )
-    input_shape = _check_input_shape(input_shape)
+    input_shape = None if input_shape is None else _check_input_shape(input_shape)
     metadata = {} if metadata is None else metadata
     if not isinstance(metadata, dict):
         raise ValueError(
@@ -156,6 +160,12 @@ def save_to_preset(model, path, input_shape, metadata=None):
         k: v for k, v in config.items() if k not in ("compile_config", "build_config")
     }
     config_text = _to_json(config)
+    if input_shape is None and not _builds_itself(model, config):
+        raise ValueError(
+            f"`input_shape` is None, but {type(model).__name__} '{model.name}' does not "
+            "create all its weights when constructed from its config: pass `input_shape`, "
+            "the shape of one input without the batch axis, e.g. input_shape=(28, 28, 1)."
+        )
 
     from keras_ae.version import __version__
 
@@ -168,7 +178,7 @@ def save_to_preset(model, path, input_shape, metadata=None):
         **metadata,
         "class_name": keras.saving.get_registered_name(type(model)),
         "created": created.isoformat(timespec="seconds"),
-        "input_shape": list(input_shape),
+        "input_shape": None if input_shape is None else list(input_shape),
         "keras_ae_version": __version__,
         "keras_version": keras.__version__,
         "parameter_count": int(model.count_params()),
@@ -249,7 +259,8 @@ def load_preset(name_or_path, cls=None, load_weights=True):
     model = keras.saving.deserialize_keras_object(config)
     if cls is not None and not isinstance(model, cls):
         raise _class_mismatch(label, class_name, cls)
-    model(np.zeros((1, *input_shape), "float32"), training=False)
+    if input_shape is not None:  # None: the model built itself from its config
+        model(np.zeros((1, *input_shape), "float32"), training=False)
     if load_weights:
         model.load_weights(weights_path)
     return model
@@ -307,7 +318,9 @@ class PresetMixin:
                 `metadata.json` (data, recipe command, metrics).
             input_shape: tuple of ints, one input's shape without the batch
                 axis. Defaults to the model's `input_shape` when it has one
-                (Functional models); subclassed models must pass it.
+                (Functional models), and to None (nothing to call) for models
+                whose class sets `builds_itself = True` (they create all their
+                weights when constructed); other subclassed models must pass it.
 
         Returns:
             The path of the preset folder.
@@ -319,6 +332,8 @@ class PresetMixin:
         ...     input_shape=(28, 28, 1))  # doctest: +SKIP
         """
         if input_shape is None:
+            if getattr(self, "builds_itself", False):
+                return save_to_preset(self, path, input_shape=None, metadata=metadata)
             try:
                 input_shape = self.input_shape
             except (AttributeError, ValueError):
@@ -345,9 +360,17 @@ def _weights_only_copy(model, config, input_shape):
     if getattr(model, "optimizer", None) is None:
         return model
     copy = keras.saving.deserialize_keras_object(config)
-    copy(np.zeros((1, *input_shape), "float32"), training=False)
+    if input_shape is not None:
+        copy(np.zeros((1, *input_shape), "float32"), training=False)
     copy.set_weights(model.get_weights())
     return copy
+
+
+def _builds_itself(model, config):
+    """Whether a model made from `config` has all of `model`'s weights at once."""
+    copy = keras.saving.deserialize_keras_object(config)
+    return copy.built and [tuple(w.shape) for w in copy.weights] == [
+        tuple(w.shape) for w in model.weights]
 
 
 def _builtin_names():

@@ -196,6 +196,17 @@ def test_unbuilt_model(tmp_path):
         TinyAutoEncoder().save_to_preset(str(tmp_path / "p"), input_shape=(5,))
 
 
+def test_input_shape_none_needs_a_model_that_builds_itself(tmp_path):
+    inputs = keras.Input((5,))
+    functional = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    path = presets.save_to_preset(functional, str(tmp_path / "f"), input_shape=None)
+    loaded = presets.load_preset(path)
+    np.testing.assert_allclose(loaded.predict(np.ones((1, 5)), verbose=0),
+                               functional.predict(np.ones((1, 5)), verbose=0), atol=1e-6)
+    with pytest.raises(ValueError, match="does not create all its weights"):
+        presets.save_to_preset(built(TinyAutoEncoder()), str(tmp_path / "t"), input_shape=None)
+
+
 def test_subclassed_model_needs_input_shape(tmp_path):
     with pytest.raises(ValueError, match="pass `input_shape`"):
         built(TinyAutoEncoder()).save_to_preset(str(tmp_path / "p"))

@@ -3,10 +3,11 @@ import numpy as np
 from keras import ops
 
 from keras_ae import backend
+from keras_ae.presets import PresetMixin
 
 
 @keras.saving.register_keras_serializable(package="keras_ae")
-class QuickThought(keras.Model):
+class QuickThought(PresetMixin, keras.Model):
     """Quick-Thought sentence embeddings: pick a sentence's neighbours from the batch.
 
     Two encoders embed every sentence of a batch of *contiguous* sentences
@@ -66,6 +67,9 @@ class QuickThought(keras.Model):
         Logeswaran & Lee 2018, "An efficient framework for learning sentence
         representations", arXiv 1803.02893 (github.com/lajanugen/S2V).
     """
+
+    # All weights exist once constructed: presets need no input to build it.
+    builds_itself = True
 
     def __init__(self, f_encoder, g_encoder=None, context_size=1, tokenizer=None, **kwargs):
         super().__init__(**kwargs)

@@ -2,6 +2,7 @@ import keras
 from keras import ops
 
 from keras_ae import backend
+from keras_ae.presets import PresetMixin
 from keras_ae.models.quick_thought import _check_batch
 from keras_ae.models.quick_thought import _check_no_empty_sentence
 from keras_ae.models.quick_thought import _embedding_size
@@ -9,7 +10,7 @@ from keras_ae.models.quick_thought import train_only_on_tensorflow
 
 
 @keras.saving.register_keras_serializable(package="keras_ae")
-class SkipThought(keras.Model):
+class SkipThought(PresetMixin, keras.Model):
     """Skip-Thought sentence embeddings: generate the previous and the next sentence.
 
     The encoder embeds sentence i of a batch of *contiguous* sentences; two
@@ -61,6 +62,9 @@ class SkipThought(keras.Model):
     Reference:
         Kiros et al. 2015, "Skip-Thought Vectors", NeurIPS (arXiv 1506.06726).
     """
+
+    # All weights exist once constructed: presets need no input to build it.
+    builds_itself = True
 
     def __init__(self, encoder, vocabulary_size=None, decoder_units=None, embedding_dim=256,
                  tokenizer=None, **kwargs):

@@ -146,6 +146,20 @@ def test_saved_model_encodes_raw_strings_like_the_original(tmp_path, books):
                                keras.ops.convert_to_numpy(model.encode(sentences)), atol=1e-6)
 
 
+def test_preset_round_trip_on_raw_strings(tmp_path):
+    """A preset holds the tokenizer's vocabulary: it encodes raw strings as the original."""
+    keras.utils.set_random_seed(0)
+    tokenizer = WordPieceTokenizer(["[PAD]", "[UNK]", "the", "cat", "sat", "a", "dog"],
+                                   sequence_length=8)
+    model = QuickThought(_bag_of_words("f", vocabulary=7), tokenizer=tokenizer)
+    path = model.save_to_preset(str(tmp_path / "qt"), metadata={"data": "a test"})
+    loaded = QuickThought.from_preset(path)
+    sentences = ["the cat sat", "a dog", "The Dog sat"]
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded.encode(sentences)),
+                               keras.ops.convert_to_numpy(model.encode(sentences)), atol=1e-6)
+    assert loaded.tokenizer.vocabulary == tokenizer.vocabulary
+
+
 @TF_ONLY
 def test_run_time_errors():
     tokenizer = WordPieceTokenizer(["[PAD]", "[UNK]", "the", "cat"], sequence_length=4)
