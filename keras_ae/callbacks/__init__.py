@@ -1,8 +1,15 @@
-"""Callbacks: schedules of layers' state, and TensorBoard images and histograms of models."""
+"""Callbacks: schedules of layers' state, and TensorBoard images, histograms and embeddings."""
 
+from keras_ae.callbacks.embedding_projector import EmbeddingProjector
 from keras_ae.callbacks.reconstruction_images import ReconstructionImages
 from keras_ae.callbacks.reconstruction_images import image_grid
 from keras_ae.callbacks.representation_histogram import RepresentationHistogram
 from keras_ae.callbacks.temperature_schedule import TemperatureSchedule
 
-__all__ = ["ReconstructionImages", "RepresentationHistogram", "TemperatureSchedule", "image_grid"]
+__all__ = [
+    "EmbeddingProjector",
+    "ReconstructionImages",
+    "RepresentationHistogram",
+    "TemperatureSchedule",
+    "image_grid",
+]
