@@ -3,13 +3,14 @@ import numpy as np
 from keras import ops
 
 from keras_ae import backend
+from keras_ae.models.tensorflow_training import TensorFlowTraining
 from keras_ae.presets import PresetMixin
 
 _NEGATIVE_MODES = ("batch", "same_sequence", "same_group")
 
 
 @keras.saving.register_keras_serializable(package="keras_ae")
-class CPC(PresetMixin, keras.Model):
+class CPC(TensorFlowTraining, PresetMixin, keras.Model):
     """Contrastive Predictive Coding: frames that predict their future.
 
     An encoder turns a signal into a sequence of frame embeddings `z_t`, an
@@ -203,41 +204,6 @@ class CPC(PresetMixin, keras.Model):
         except Exception:  # noqa: BLE001 (too short for a layer's shape inference)
             return 0
 
-    def compile(self, optimizer="adam", **kwargs):
-        """Configures the model for training.
-
-        Args:
-            optimizer: the optimizer of the encoder, context network and heads.
-            **kwargs: other `keras.Model.compile` arguments (`jit_compile`,
-                `steps_per_execution`, ...). `loss` and `metrics` are not
-                taken: the model computes its own.
-        """
-        for key in ("loss", "metrics"):
-            if kwargs.get(key) is not None:
-                raise ValueError(
-                    f"CPC computes its own loss and metrics; `{key}` is not taken. "
-                    f"Received: {key}={kwargs[key]!r}"
-                )
-        if keras.backend.backend() != "tensorflow":
-            raise ValueError(
-                "CPC trains with the TensorFlow backend (its `train_step` uses "
-                "tf.GradientTape and gathers negatives across tf.distribute replicas). "
-                "`encode`, `predict`, saving and loading work on every backend. "
-                f"Received: backend {keras.backend.backend()!r}; set "
-                "KERAS_BACKEND=tensorflow to train."
-            )
-        super().compile(optimizer=optimizer, **kwargs)
-        # Built now, so a `.keras` file restores the optimizer's state too.
-        self.optimizer.build(self.trainable_variables)
-
-    def get_compile_config(self):
-        if not self.compiled:
-            return None
-        return {"optimizer": keras.saving.serialize_keras_object(self.optimizer)}
-
-    def compile_from_config(self, config):
-        self.compile(optimizer=keras.saving.deserialize_keras_object(config["optimizer"]))
-
     def sample_negatives(self, batch_size, frames, groups=None, seed=None):
         """Where the negatives come from, as flat frame indices.
 
@@ -365,7 +331,7 @@ class CPC(PresetMixin, keras.Model):
         accuracies = ops.sum(correct * valid, axis=(0, 1)) / count
         return ([losses[k] for k in range(steps)], [accuracies[k] for k in range(steps)])
 
-    def _loss(self, x, y, training):
+    def _training_loss(self, x, y, training):
         if isinstance(x, (tuple, list, dict)):
             raise ValueError(
                 "CPC trains on a batch of signals of one length (e.g. "
@@ -377,27 +343,7 @@ class CPC(PresetMixin, keras.Model):
         groups = y if self.negatives == "same_group" else None
         losses, accuracies = self.step_losses(features, context, groups, training=training)
         loss = ops.mean(ops.stack(losses))
-        regularization = [ops.cast(v, "float32") for v in self.losses]
-        total = loss + (ops.sum(ops.stack(regularization)) if regularization else 0.0)
-        return total, loss, losses, accuracies
-
-    def train_step(self, data):
-        import tensorflow as tf
-
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-        variables = self.trainable_variables
-        with tf.GradientTape() as tape:
-            total, loss, losses, accuracies = self._loss(x, y, training=True)
-            # Optimizers sum the replicas' gradients: divide for the global mean.
-            scaled = self.optimizer.scale_loss(total / backend.replica_count())
-        gradients = tape.gradient(scaled, variables)
-        self.optimizer.apply_gradients(zip(gradients, variables))
-        return self._update_trackers(loss, losses, accuracies)
-
-    def test_step(self, data):
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-        _, loss, losses, accuracies = self._loss(x, y, training=False)
-        return self._update_trackers(loss, losses, accuracies)
+        return loss, (loss, losses, accuracies)
 
     def _update_trackers(self, loss, losses, accuracies):
         self._trackers["loss"].update_state(loss)

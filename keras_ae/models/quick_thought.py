@@ -3,11 +3,12 @@ import numpy as np
 from keras import ops
 
 from keras_ae import backend
+from keras_ae.models.tensorflow_training import TensorFlowTraining
 from keras_ae.presets import PresetMixin
 
 
 @keras.saving.register_keras_serializable(package="keras_ae")
-class QuickThought(PresetMixin, keras.Model):
+class QuickThought(TensorFlowTraining, PresetMixin, keras.Model):
     """Quick-Thought sentence embeddings: pick a sentence's neighbours from the batch.
 
     Two encoders embed every sentence of a batch of *contiguous* sentences
@@ -154,16 +155,6 @@ class QuickThought(PresetMixin, keras.Model):
         parts = [p for p in parts if p is not None]
         return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)
 
-    compile = None  # set below: train_only_on_tensorflow("QuickThought")
-
-    def get_compile_config(self):
-        if not self.compiled:
-            return None
-        return {"optimizer": keras.saving.serialize_keras_object(self.optimizer)}
-
-    def compile_from_config(self, config):
-        self.compile(optimizer=keras.saving.deserialize_keras_object(config["optimizer"]))
-
     def neighbour_losses(self, f_embeddings, g_embeddings):
         """The loss and accuracies of one replica's rows against the global batch.
 
@@ -205,7 +196,7 @@ class QuickThought(PresetMixin, keras.Model):
 
         return loss, retrieval(1), retrieval(-1)
 
-    def _loss(self, x, training):
+    def _training_loss(self, x, y, training):
         if isinstance(x, (tuple, list, dict)) and self.tokenizer is None:
             raise ValueError(
                 "QuickThought trains on one batch of contiguous sentences; any labels are "
@@ -214,27 +205,7 @@ class QuickThought(PresetMixin, keras.Model):
         loss, forward, backward = self.neighbour_losses(
             self.f_encoder(ids, training=training), self.g_encoder(ids, training=training))
         mean = ops.mean(loss)
-        regularization = [ops.cast(v, "float32") for v in self.losses]
-        total = mean + (ops.sum(ops.stack(regularization)) if regularization else 0.0)
-        return total, mean, forward, backward
-
-    def train_step(self, data):
-        import tensorflow as tf
-
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        variables = self.trainable_variables
-        with tf.GradientTape() as tape:
-            total, loss, forward, backward = self._loss(x, training=True)
-            # Optimizers sum the replicas' gradients: divide for the global mean.
-            scaled = self.optimizer.scale_loss(total / backend.replica_count())
-        gradients = tape.gradient(scaled, variables)
-        self.optimizer.apply_gradients(zip(gradients, variables))
-        return self._update_trackers(loss, forward, backward)
-
-    def test_step(self, data):
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        _, loss, forward, backward = self._loss(x, training=False)
-        return self._update_trackers(loss, forward, backward)
+        return mean, (mean, forward, backward)
 
     def _update_trackers(self, loss, forward, backward):
         self._trackers["loss"].update_state(loss)
@@ -258,39 +229,6 @@ class QuickThought(PresetMixin, keras.Model):
         for key in ("f_encoder", "g_encoder", "tokenizer"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
-
-
-def train_only_on_tensorflow(model_name):
-    """A `compile` for models with their own TF `train_step`, loss and metrics."""
-
-    def compile(self, optimizer="adam", **kwargs):
-        """Configures the model for training.
-
-        Args:
-            optimizer: the optimizer of all the model's weights.
-            **kwargs: other `keras.Model.compile` arguments (`jit_compile`,
-                ...). `loss` and `metrics` are not taken: the model computes
-                its own.
-        """
-        for key in ("loss", "metrics"):
-            if kwargs.get(key) is not None:
-                raise ValueError(
-                    f"{model_name} computes its own loss and metrics; `{key}` is not taken. "
-                    f"Received: {key}={kwargs[key]!r}")
-        if keras.backend.backend() != "tensorflow":
-            raise ValueError(
-                f"{model_name} trains with the TensorFlow backend (its `train_step` uses "
-                "tf.GradientTape and gathers the batch across tf.distribute replicas). "
-                "`encode`, saving and loading work on every backend. Received: backend "
-                f"{keras.backend.backend()!r}; set KERAS_BACKEND=tensorflow to train.")
-        keras.Model.compile(self, optimizer=optimizer, **kwargs)
-        # Built now, so a `.keras` file restores the optimizer's state too.
-        self.optimizer.build(self.trainable_variables)
-
-    return compile
-
-
-QuickThought.compile = train_only_on_tensorflow("QuickThought")
 
 
 def _embedding_size(model, name):

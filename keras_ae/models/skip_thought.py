@@ -2,15 +2,15 @@ import keras
 from keras import ops
 
 from keras_ae import backend
-from keras_ae.presets import PresetMixin
 from keras_ae.models.quick_thought import _check_batch
 from keras_ae.models.quick_thought import _check_no_empty_sentence
 from keras_ae.models.quick_thought import _embedding_size
-from keras_ae.models.quick_thought import train_only_on_tensorflow
+from keras_ae.models.tensorflow_training import TensorFlowTraining
+from keras_ae.presets import PresetMixin
 
 
 @keras.saving.register_keras_serializable(package="keras_ae")
-class SkipThought(PresetMixin, keras.Model):
+class SkipThought(TensorFlowTraining, PresetMixin, keras.Model):
     """Skip-Thought sentence embeddings: generate the previous and the next sentence.
 
     The encoder embeds sentence i of a batch of *contiguous* sentences; two
@@ -147,17 +147,7 @@ class SkipThought(PresetMixin, keras.Model):
                               training=training)
         return layer["output"](hidden)
 
-    compile = train_only_on_tensorflow("SkipThought")
-
-    def get_compile_config(self):
-        if not self.compiled:
-            return None
-        return {"optimizer": keras.saving.serialize_keras_object(self.optimizer)}
-
-    def compile_from_config(self, config):
-        self.compile(optimizer=keras.saving.deserialize_keras_object(config["optimizer"]))
-
-    def _loss(self, x, training):
+    def _training_loss(self, x, y, training):
         ids = ops.cast(self._ids(x), "int32")
         embeddings = self.encoder(ids, training=training)
         all_ids, offset = backend.cross_replica_concat(ids)
@@ -179,27 +169,8 @@ class SkipThought(PresetMixin, keras.Model):
             correct = correct + ops.sum(hits * weight)
             counted = counted + ops.sum(weight)
         loss = losses["previous"] + losses["next"]
-        regularization = [ops.cast(v, "float32") for v in self.losses]
-        total_loss = loss + (ops.sum(ops.stack(regularization)) if regularization else 0.0)
         accuracy = correct / ops.maximum(counted, 1.0)
-        return total_loss, loss, losses, accuracy
-
-    def train_step(self, data):
-        import tensorflow as tf
-
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        variables = self.trainable_variables
-        with tf.GradientTape() as tape:
-            total, loss, losses, accuracy = self._loss(x, training=True)
-            scaled = self.optimizer.scale_loss(total / backend.replica_count())
-        gradients = tape.gradient(scaled, variables)
-        self.optimizer.apply_gradients(zip(gradients, variables))
-        return self._update_trackers(loss, losses, accuracy)
-
-    def test_step(self, data):
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        _, loss, losses, accuracy = self._loss(x, training=False)
-        return self._update_trackers(loss, losses, accuracy)
+        return loss, (loss, losses, accuracy)
 
     def _update_trackers(self, loss, losses, accuracy):
         self._trackers["loss"].update_state(loss)

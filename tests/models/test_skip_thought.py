@@ -24,7 +24,7 @@ def test_loss_is_the_neighbours_token_cross_entropy():
     keras.utils.set_random_seed(0)
     model = SkipThought(_encoder(), vocabulary_size=9, decoder_units=5, embedding_dim=3)
     ids = np.array([[2, 3, 4, 0, 0], [5, 6, 7, 8, 0], [2, 6, 0, 0, 0], [5, 3, 4, 8, 0]], "int32")
-    total, loss, losses, accuracy = model._loss(ids, training=False)
+    loss, (_, losses, accuracy) = model._training_loss(ids, None, training=False)
     embeddings = keras.ops.convert_to_numpy(model.encoder(ids))
     for side, step in (("previous", -1), ("next", 1)):
         terms, hits = [], []
