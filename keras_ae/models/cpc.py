@@ -143,10 +143,6 @@ class CPC(TensorFlowTraining, PresetMixin, keras.Model):
             self._trackers[f"accuracy_{k}"] = keras.metrics.Mean(name=f"accuracy_{k}")
         self.built = True
 
-    @property
-    def metrics(self):
-        return list(self._trackers.values())
-
     def call(self, inputs, training=False):
         return self.autoregressive(self.encoder(inputs, training=training), training=training)
 

@@ -109,16 +109,8 @@ class QuickThought(TensorFlowTraining, PresetMixin, keras.Model):
                           for name in ("loss", "next_accuracy", "previous_accuracy")}
         self.built = True
 
-    @property
-    def metrics(self):
-        return list(self._trackers.values())
-
     def _ids(self, sentences):
-        if self.tokenizer is None:
-            return sentences
-        ids = self.tokenizer(sentences)
-        _check_no_empty_sentence(ids)
-        return ids
+        return tokenize_sentences(self.tokenizer, sentences)
 
     def call(self, inputs, training=False):
         ids = self._ids(inputs)
@@ -229,6 +221,15 @@ class QuickThought(TensorFlowTraining, PresetMixin, keras.Model):
         for key in ("f_encoder", "g_encoder", "tokenizer"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def tokenize_sentences(tokenizer, sentences):
+    """Ids of `sentences` through `tokenizer` (unchanged without one); no empty sentence."""
+    if tokenizer is None:
+        return sentences
+    ids = tokenizer(sentences)
+    _check_no_empty_sentence(ids)
+    return ids
 
 
 def _embedding_size(model, name):

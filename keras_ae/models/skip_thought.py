@@ -3,8 +3,8 @@ from keras import ops
 
 from keras_ae import backend
 from keras_ae.models.quick_thought import _check_batch
-from keras_ae.models.quick_thought import _check_no_empty_sentence
 from keras_ae.models.quick_thought import _embedding_size
+from keras_ae.models.quick_thought import tokenize_sentences
 from keras_ae.models.tensorflow_training import TensorFlowTraining
 from keras_ae.presets import PresetMixin
 
@@ -112,16 +112,8 @@ class SkipThought(TensorFlowTraining, PresetMixin, keras.Model):
                           for name in ("loss", "previous_loss", "next_loss", "token_accuracy")}
         self.built = True
 
-    @property
-    def metrics(self):
-        return list(self._trackers.values())
-
     def _ids(self, sentences):
-        if self.tokenizer is None:
-            return sentences
-        ids = self.tokenizer(sentences)
-        _check_no_empty_sentence(ids)
-        return ids
+        return tokenize_sentences(self.tokenizer, sentences)
 
     def call(self, inputs, training=False):
         return self.encoder(self._ids(inputs), training=training)

@@ -14,7 +14,8 @@ class TensorFlowTraining:
     - `_training_loss(x, y, training)` → `(loss, parts)`: the scalar loss
       to minimise, without the layers' regularization losses, and anything
       its trackers need;
-    - `_update_trackers(*parts)` → the logs dict.
+    - `_update_trackers(*parts)` → the logs dict;
+    - `_trackers`, a dict of its `keras.metrics.Metric`s (its `metrics`).
 
     The mixin gives `compile` (one optimizer; `loss` and `metrics` refused,
     other backends refused with the reason), `train_step` (a GradientTape
@@ -22,6 +23,10 @@ class TensorFlowTraining:
     the replicas' gradients), `test_step`, and the compile config that
     `.keras` files keep.
     """
+
+    @property
+    def metrics(self):
+        return list(self._trackers.values())
 
     def compile(self, optimizer="adam", **kwargs):
         """Configures the model for training.
