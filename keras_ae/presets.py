@@ -160,7 +160,8 @@ def save_to_preset(model, path, input_shape, metadata=None):
         k: v for k, v in config.items() if k not in ("compile_config", "build_config")
     }
     config_text = _to_json(config)
-    if input_shape is None and not _builds_itself(model, config):
+    # Keras' deserialization consumes nested configs: each copy starts from the text.
+    if input_shape is None and not _builds_itself(model, json.loads(config_text)):
         raise ValueError(
             f"`input_shape` is None, but {type(model).__name__} '{model.name}' does not "
             "create all its weights when constructed from its config: pass `input_shape`, "
@@ -171,7 +172,7 @@ def save_to_preset(model, path, input_shape, metadata=None):
 
     os.makedirs(path, exist_ok=True)
     weights_path = os.path.join(path, WEIGHTS_FILE)
-    _weights_only_copy(model, config, input_shape).save_weights(weights_path)
+    _weights_only_copy(model, json.loads(config_text), input_shape).save_weights(weights_path)
     _write_text(os.path.join(path, CONFIG_FILE), config_text)
     created = datetime.datetime.now(datetime.UTC)
     written = {

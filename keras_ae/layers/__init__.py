@@ -1,4 +1,4 @@
-"""Drop-in layers: discrete bottlenecks, normalisations, gradient reversal and audio front ends."""
+"""Drop-in layers: discrete bottlenecks, normalisations, gradient reversal and audio front ends, and a weighted bag of words."""
 
 from keras_ae.layers.adaptive_instance_normalization import AdaptiveInstanceNormalization
 from keras_ae.layers.binary_straight_through import BinaryStraightThrough
@@ -10,6 +10,7 @@ from keras_ae.layers.log_mel_spectrogram import LogMelSpectrogram
 from keras_ae.layers.mfcc import MFCC
 from keras_ae.layers.one_hot_straight_through import OneHotStraightThrough
 from keras_ae.layers.vector_quantizer import VectorQuantizer
+from keras_ae.layers.weighted_bag_of_words import WeightedBagOfWords
 
 __all__ = [
     "AdaptiveInstanceNormalization",
@@ -22,4 +23,5 @@ __all__ = [
     "MFCC",
     "OneHotStraightThrough",
     "VectorQuantizer",
+    "WeightedBagOfWords",
 ]

@@ -210,7 +210,10 @@ class QuickThought(TensorFlowTraining, PresetMixin, keras.Model):
         return {
             **super().get_config(),
             "f_encoder": keras.saving.serialize_keras_object(self.f_encoder),
-            "g_encoder": keras.saving.serialize_keras_object(self.g_encoder),
+            # A shared encoder is saved once, and shared again when loaded.
+            "g_encoder": (None if self.g_encoder is self.f_encoder
+                          else keras.saving.serialize_keras_object(self.g_encoder)),
+            "share_encoders": self.g_encoder is self.f_encoder,
             "context_size": self.context_size,
             "tokenizer": keras.saving.serialize_keras_object(self.tokenizer),
         }
@@ -218,8 +221,11 @@ class QuickThought(TensorFlowTraining, PresetMixin, keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        shared = config.pop("share_encoders", False)
         for key in ("f_encoder", "g_encoder", "tokenizer"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
+        if shared:
+            config["g_encoder"] = config["f_encoder"]
         return cls(**config)
 
 

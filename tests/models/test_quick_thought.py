@@ -91,6 +91,19 @@ def test_g_defaults_to_a_separate_copy_and_can_be_shared():
     assert tuple(model.encode(ids).shape) == (4, 32)
 
 
+def test_shared_encoder_stays_shared_after_saving(tmp_path):
+    f = _bag_of_words("f")
+    model = QuickThought(f, f)
+    assert len(model.trainable_variables) == len(f.trainable_variables)
+    path = str(tmp_path / "shared.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.g_encoder is loaded.f_encoder
+    ids = np.random.default_rng(0).integers(1, 50, size=(4, 8))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded.encode(ids)),
+                               keras.ops.convert_to_numpy(model.encode(ids)), rtol=1e-6)
+
+
 @pytest.fixture(scope="module")
 def books():
     from tests.conftest import DATA_DIR
@@ -145,18 +158,23 @@ def test_saved_model_encodes_raw_strings_like_the_original(tmp_path, books):
                                keras.ops.convert_to_numpy(model.encode(sentences)), atol=1e-6)
 
 
-def test_preset_round_trip_on_raw_strings(tmp_path):
+@pytest.mark.parametrize("shared", [False, True])
+def test_preset_round_trip_on_raw_strings(tmp_path, shared):
     """A preset holds the tokenizer's vocabulary: it encodes raw strings as the original."""
     keras.utils.set_random_seed(0)
     tokenizer = WordPieceTokenizer(["[PAD]", "[UNK]", "the", "cat", "sat", "a", "dog"],
                                    sequence_length=8)
-    model = QuickThought(_bag_of_words("f", vocabulary=7), tokenizer=tokenizer)
+    f = _bag_of_words("f", vocabulary=7)
+    model = QuickThought(f, f if shared else None, tokenizer=tokenizer)
+    if keras.backend.backend() == "tensorflow":
+        model.compile(optimizer="adam")  # saved as a copy without the optimizer
     path = model.save_to_preset(str(tmp_path / "qt"), metadata={"data": "a test"})
     loaded = QuickThought.from_preset(path)
     sentences = ["the cat sat", "a dog", "The Dog sat"]
     np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded.encode(sentences)),
                                keras.ops.convert_to_numpy(model.encode(sentences)), atol=1e-6)
     assert loaded.tokenizer.vocabulary == tokenizer.vocabulary
+    assert (loaded.g_encoder is loaded.f_encoder) == shared
 
 
 @TF_ONLY
