@@ -87,7 +87,7 @@ def train(model, books, validation, epochs, args, logdir, projector=None):
 
 
 def main():
-    args = common.parse_args(NAME, epochs=30, description=DESCRIPTION, learning_rate=3e-3,
+    args = common.parse_args(NAME, epochs=20, description=DESCRIPTION, learning_rate=1e-3,
                              batch_size=400, data_help="the gutenberg folder")
     books = gutenberg(exclude=(HELD_OUT,), path=args.data)
     alice = gutenberg(books=[HELD_OUT], path=args.data)[HELD_OUT]

@@ -12,22 +12,28 @@ from keras_ae.layers import WeightedBagOfWords
 from keras_ae.models import QuickThought
 
 SEQUENCE_LENGTH = 128  # WordPieces a sentence; longer ones are cut (0.3% of the books' lines)
-DIM = 128
+DIM = 1024  # of the fixed random projection: not saved, so free in the preset
+ADAPTER_RANK = 32
 SCALE = 10.0  # the largest logit: sentence vectors have norm sqrt(SCALE)
 
 
 def quick_thought_encoder(vocabulary_size, dim=DIM, token_weights=None, token_dropout=0.0,
-                          scale=SCALE, sequence_length=SEQUENCE_LENGTH, name="encoder"):
+                          scale=SCALE, sequence_length=SEQUENCE_LENGTH,
+                          adapter_rank=ADAPTER_RANK, name="encoder"):
     """Token ids → a sentence vector of norm `sqrt(scale)`.
 
-    An IDF-weighted bag of WordPieces (`WeightedBagOfWords`, started with
-    `token_weights`), made unit length and scaled, so that the inner
-    products Quick-Thought turns into a softmax are cosines times `scale`.
-    Started with IDF weights it is a random projection of TF-IDF; training
-    moves both the embeddings and the weights.
+    An IDF-weighted bag of WordPieces (`WeightedBagOfWords` over a fixed
+    `dim`-d random projection with a trainable rank-`adapter_rank`
+    correction, started with `token_weights`), made unit length and scaled,
+    so that the inner products Quick-Thought turns into a softmax are
+    cosines times `scale`. Started with IDF weights it is a random
+    projection of TF-IDF over WordPieces; training moves the token weights
+    and the correction. The preset stores only those: about
+    `vocabulary_size * (adapter_rank + 1)` numbers.
     """
     ids = keras.Input((sequence_length,), dtype="int32", name="token_ids")
     h = WeightedBagOfWords(vocabulary_size, dim, token_weights=token_weights,
+                           trainable_embeddings=False, seed=0, adapter_rank=adapter_rank,
                            token_dropout=token_dropout, name="bag_of_words")(ids)
     h = keras.layers.UnitNormalization(name="unit_length")(h)
     outputs = keras.layers.Rescaling(math.sqrt(scale), name="scale")(h)

@@ -8,17 +8,27 @@ class WeightedBagOfWords(keras.layers.Layer):
     """A sentence vector: the weighted sum of its tokens' embeddings.
 
     `v = sum_t w[id_t] * E[id_t]` over the tokens that are not padding (id
-    0), with a trainable embedding table `E` and a trainable weight `w` per
-    token. Started with `token_weights` set to the inverse document
-    frequencies (`keras_ae.text.inverse_document_frequency`) and Gaussian
-    embeddings, the cosine of two such vectors approximates the cosine of
-    the sentences' TF-IDF vectors (a random projection of them), so an
-    untrained encoder already holds the lexical signal of TF-IDF, and
-    training moves from there.
+    0), with an embedding table `E` and a trainable weight `w` per token.
+    Started with `token_weights` set to the inverse document frequencies
+    (`keras_ae.text.inverse_document_frequency`) and Gaussian embeddings,
+    the cosine of two such vectors approximates the cosine of the sentences'
+    TF-IDF vectors (a random projection of them, closer the larger
+    `output_dim`), so an untrained encoder already holds the lexical signal
+    of TF-IDF, and training moves from there.
+
+    Two kinds of table:
+
+    - `trainable_embeddings=True` (default): `E` is a trainable weight.
+    - `trainable_embeddings=False`: `E = P + A B`, where `P` is a fixed
+      standard-normal matrix drawn from `seed` (with numpy, so the same on
+      every backend and machine; it is rebuilt from the seed, never saved),
+      and `A` `(vocabulary_size, adapter_rank)`, started at zero, and `B`
+      `(adapter_rank, output_dim)` are trainable: a wide random projection
+      whose saved weights are only the token weights and the low-rank
+      adapter, so a few MB hold a model of any `output_dim`.
 
     With `token_dropout`, each token is dropped (weight 0) with that
-    probability during training; a sentence keeps at least its tokens that
-    were not dropped, and inference uses every token.
+    probability during training; inference uses every token.
 
     Args:
         vocabulary_size: int >= 2, the number of token ids (id 0 is padding).
@@ -26,9 +36,17 @@ class WeightedBagOfWords(keras.layers.Layer):
         token_weights: None (every weight 1), or `vocabulary_size` initial
             weights, e.g. inverse document frequencies (the weight of id 0
             is never used).
-        embeddings_initializer: initializer of `E`. Defaults to a standard
-            normal: with unit-variance entries, sums of distinct tokens are
-            nearly orthogonal in a few hundred dimensions.
+        trainable_embeddings: bool, see above.
+        seed: int, the seed of the fixed projection `P`
+            (`trainable_embeddings=False` only).
+        adapter_rank: int >= 0, the rank of the trainable correction `A B`
+            (`trainable_embeddings=False` only; 0 for none).
+        embeddings_initializer: initializer of the trainable `E`. Defaults
+            to a standard normal: with unit-variance entries, sums of
+            distinct tokens are nearly orthogonal in a few hundred
+            dimensions.
+        adapter_initializer: initializer of `B`. Defaults to a normal of
+            standard deviation 0.1, so that `A` moves `E` slowly.
         token_dropout: float in [0, 1), the probability of dropping a token
             in training.
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
@@ -50,10 +68,13 @@ class WeightedBagOfWords(keras.layers.Layer):
     """
 
     def __init__(self, vocabulary_size, output_dim, token_weights=None,
-                 embeddings_initializer=None, token_dropout=0.0, **kwargs):
+                 trainable_embeddings=True, seed=0, adapter_rank=0,
+                 embeddings_initializer=None, adapter_initializer=None, token_dropout=0.0,
+                 **kwargs):
         super().__init__(**kwargs)
         for name, value, low in (("vocabulary_size", vocabulary_size, 2),
-                                 ("output_dim", output_dim, 1)):
+                                 ("output_dim", output_dim, 1), ("adapter_rank", adapter_rank, 0),
+                                 ("seed", seed, 0)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
                 raise ValueError(f"`{name}` must be an int >= {low}. Received: {name}={value!r}")
         if token_weights is not None:
@@ -68,21 +89,64 @@ class WeightedBagOfWords(keras.layers.Layer):
                 not 0 <= token_dropout < 1:
             raise ValueError(
                 f"`token_dropout` must be in [0, 1). Received: token_dropout={token_dropout!r}")
+        if trainable_embeddings not in (True, False):
+            raise ValueError("`trainable_embeddings` must be a bool. Received: "
+                             f"trainable_embeddings={trainable_embeddings!r}")
+        if trainable_embeddings and adapter_rank:
+            raise ValueError(
+                "`adapter_rank` corrects a fixed projection: it needs trainable_embeddings="
+                f"False. Received: adapter_rank={adapter_rank}, trainable_embeddings=True")
         self.vocabulary_size = int(vocabulary_size)
+        self.trainable_embeddings = bool(trainable_embeddings)
+        self.seed = int(seed)
+        self.adapter_rank = int(adapter_rank)
+        self.adapter_initializer = keras.initializers.get(
+            adapter_initializer or keras.initializers.RandomNormal(stddev=0.1))
         self.output_dim = int(output_dim)
         self.token_weights = token_weights
         self.embeddings_initializer = keras.initializers.get(
             embeddings_initializer or keras.initializers.RandomNormal(stddev=1.0))
         self.token_dropout = float(token_dropout)
         self.seed_generator = keras.random.SeedGenerator(1337)
-        self.embeddings = self.add_weight(
-            shape=(self.vocabulary_size, self.output_dim),
-            initializer=self.embeddings_initializer, name="embeddings")
+        shape = (self.vocabulary_size, self.output_dim)
+        if self.trainable_embeddings:
+            self.embeddings = self.add_weight(
+                shape=shape, initializer=self.embeddings_initializer, name="embeddings")
+        else:
+            table = np.random.default_rng(self.seed).standard_normal(shape, dtype="float32")
+            self.embeddings = self.add_weight(
+                shape=shape, initializer=keras.initializers.Constant(table),
+                trainable=False, name="projection")
         weights = (keras.initializers.Constant(token_weights) if token_weights is not None
                    else "ones")
         self.weights_per_token = self.add_weight(
             shape=(self.vocabulary_size,), initializer=weights, name="token_weights")
+        self.adapter = None
+        if self.adapter_rank:
+            self.adapter = (
+                self.add_weight(shape=(self.vocabulary_size, self.adapter_rank),
+                                initializer="zeros", name="adapter_a"),
+                self.add_weight(shape=(self.adapter_rank, self.output_dim),
+                                initializer=self.adapter_initializer, name="adapter_b"))
         self.built = True
+
+    def _saved_variables(self):
+        # The fixed projection is rebuilt from the seed: it is not saved.
+        return [v for v in self.variables if self.trainable_embeddings or v is not
+                self.embeddings]
+
+    def save_own_variables(self, store):
+        for i, variable in enumerate(self._saved_variables()):
+            store[f"{i}"] = variable
+
+    def load_own_variables(self, store):
+        variables = self._saved_variables()
+        if len(store.keys()) != len(variables):
+            raise ValueError(
+                f"Layer '{self.name}' expects {len(variables)} saved variables "
+                f"({[v.name for v in variables]}), but the file holds {len(store.keys())}.")
+        for i, variable in enumerate(variables):
+            variable.assign(store[f"{i}"])
 
     def call(self, inputs, training=False):
         ids = ops.cast(inputs, "int32")
@@ -92,6 +156,9 @@ class WeightedBagOfWords(keras.layers.Layer):
             drawn = keras.random.uniform(ops.shape(ids), seed=self.seed_generator)
             keep = keep * ops.cast(ops.greater_equal(drawn, self.token_dropout), weights.dtype)
         vectors = ops.take(self.embeddings, ids, axis=0)
+        if self.adapter is not None:
+            a, b = self.adapter
+            vectors = vectors + ops.matmul(ops.take(a, ids, axis=0), b)
         return ops.sum(vectors * ops.expand_dims(weights * keep, -1), axis=1)
 
     def compute_output_shape(self, input_shape):
@@ -106,6 +173,10 @@ class WeightedBagOfWords(keras.layers.Layer):
             # QuickThought's default g) starts as this layer did.
             "token_weights": (None if self.token_weights is None
                               else [float(w) for w in self.token_weights]),
+            "trainable_embeddings": self.trainable_embeddings,
+            "seed": self.seed,
+            "adapter_rank": self.adapter_rank,
             "embeddings_initializer": keras.initializers.serialize(self.embeddings_initializer),
+            "adapter_initializer": keras.initializers.serialize(self.adapter_initializer),
             "token_dropout": self.token_dropout,
         }
