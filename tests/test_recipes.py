@@ -19,11 +19,13 @@ CLASSES = {
     "gumbel_autoencoder_fashion_mnist": keras_ae.models.DiscreteAutoEncoder,
     "dim_fashion_mnist": keras_ae.models.DeepInfoMax,
     "cpc_fsdd": keras_ae.models.CPC,
+    "quickthought_gutenberg": keras_ae.models.QuickThought,
 }
 # The metric each recipe's card is about.
 HEADLINE = {
     "dim_fashion_mnist": "probe_accuracy_dim_y",
     "cpc_fsdd": "unseen_speaker_digit_accuracy_cpc",
+    "quickthought_gutenberg": "alice_mrr_quick_thought",
 }
 
 

@@ -155,11 +155,14 @@ class WeightedBagOfWords(keras.layers.Layer):
         if training and self.token_dropout > 0:
             drawn = keras.random.uniform(ops.shape(ids), seed=self.seed_generator)
             keep = keep * ops.cast(ops.greater_equal(drawn, self.token_dropout), weights.dtype)
-        vectors = ops.take(self.embeddings, ids, axis=0)
+        weights = weights * keep
+        # Batched matrix products rather than a product and a sum: the
+        # adapter is applied to the (batch, rank) sums, not to every token.
+        out = ops.einsum("bl,bld->bd", weights, ops.take(self.embeddings, ids, axis=0))
         if self.adapter is not None:
             a, b = self.adapter
-            vectors = vectors + ops.matmul(ops.take(a, ids, axis=0), b)
-        return ops.sum(vectors * ops.expand_dims(weights * keep, -1), axis=1)
+            out = out + ops.matmul(ops.einsum("bl,blr->br", weights, ops.take(a, ids, axis=0)), b)
+        return out
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.output_dim)

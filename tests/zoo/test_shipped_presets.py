@@ -10,15 +10,26 @@ import pytest
 import keras_ae
 from keras_ae.data import fashion_mnist
 from keras_ae.data import fsdd
+from keras_ae.data import gutenberg
 from keras_ae.evaluation import linear_probe
+from keras_ae.evaluation import next_sentence_retrieval
 from keras_ae.evaluation import pooled_features
 from keras_ae.zoo import fashion_mnist as zoo
 from keras_ae.zoo import fsdd as speech_zoo
+from keras_ae.zoo import gutenberg as text_zoo
 
 from make_golden_layouts import GOLDEN
 from make_golden_layouts import weights_layout
 
 IMAGE = (28, 28, 1)
+
+
+def _fresh_quick_thought():
+    """The zoo's Quick-Thought with the shipped vocabulary (the vocabulary is data)."""
+    shipped = keras_ae.models.QuickThought.from_preset("quickthought_gutenberg")
+    return text_zoo.quick_thought(shipped.tokenizer)
+
+
 SHIPPED = {
     # name: (class, zoo builder, one input's shape)
     "vqvae_fashion_mnist": (keras_ae.models.VQVAE, zoo.vqvae, IMAGE),
@@ -29,6 +40,8 @@ SHIPPED = {
                                          zoo.gumbel_autoencoder, IMAGE),
     "dim_fashion_mnist": (keras_ae.models.DeepInfoMax, zoo.deep_info_max, IMAGE),
     "cpc_fsdd": (keras_ae.models.CPC, speech_zoo.cpc, (speech_zoo.CROP_LENGTH,)),
+    # Takes raw strings and builds itself: nothing to call.
+    "quickthought_gutenberg": (keras_ae.models.QuickThought, _fresh_quick_thought, None),
 }
 AUTOENCODERS = sorted(k for k in SHIPPED if SHIPPED[k][0] in (
     keras_ae.models.VQVAE, keras_ae.models.AutoEncoder, keras_ae.models.DiscreteAutoEncoder))
@@ -64,7 +77,8 @@ def test_weights_layout_is_unchanged(name, tmp_path):
     assert shipped == golden, "the shipped weights file changed layout"
     _, build, input_shape = SHIPPED[name]
     model = build()
-    model(np.zeros((1, *input_shape), "float32"))
+    if input_shape is not None:
+        model(np.zeros((1, *input_shape), "float32"))
     model.save_weights(str(tmp_path / "fresh.weights.h5"))
     assert weights_layout(tmp_path / "fresh.weights.h5") == golden, (
         "the zoo architecture no longer matches the shipped weights' layout"
@@ -114,3 +128,15 @@ def test_cpc_preset_reproduces_its_card(data_dir):
         expected = card[f"{task}_accuracy_cpc"]
         assert accuracy == pytest.approx(expected, abs=0.01), (task, accuracy, expected)
         assert accuracy > card[f"{task}_accuracy_log_mel"] - 0.01, (task, accuracy, card)
+
+
+def test_quick_thought_preset_reproduces_its_card(data_dir):
+    """The shipped Quick-Thought encodes raw strings and gives the card's
+    next-sentence retrieval on the held-out Alice."""
+    card = keras_ae.presets.list_presets()["quickthought_gutenberg"]["metrics"]
+    model = keras_ae.models.QuickThought.from_preset("quickthought_gutenberg")
+    alice = gutenberg(["carroll-alice"], path=os.path.join(data_dir, "gutenberg"))["carroll-alice"]
+    scores = next_sentence_retrieval(model.encode, alice)
+    assert scores["top1"] == pytest.approx(card["alice_top1_quick_thought"], abs=0.002), scores
+    assert scores["mrr"] == pytest.approx(card["alice_mrr_quick_thought"], abs=0.002), scores
+    assert scores["mrr"] > card["alice_mrr_random_word_vectors"], (scores, card)
