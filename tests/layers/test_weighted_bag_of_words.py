@@ -98,17 +98,27 @@ def test_token_dropout_only_in_training():
     assert 0.55 < ratio < 0.85, ratio
 
 
-def test_weights_are_trained():
-    layer = WeightedBagOfWords(10, 4)
-    ids = keras.ops.convert_to_tensor(np.array([[1, 2, 0]]))
-    if keras.backend.backend() != "tensorflow":
-        pytest.skip("gradient check written with tf.GradientTape")
-    import tensorflow as tf
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_sum(layer(ids) ** 2)
-    embeddings, weights = tape.gradient(loss, [layer.embeddings, layer.weights_per_token])
-    weights = tf.convert_to_tensor(weights).numpy()
-    assert weights[1] != 0 and weights[2] != 0 and weights[0] == 0 and weights[3] == 0
+@pytest.mark.parametrize("trainable_embeddings", [True, False])
+def test_fit_trains_the_weights_of_the_tokens_seen(trainable_embeddings):
+    keras.utils.set_random_seed(0)
+    layer = WeightedBagOfWords(10, 4, trainable_embeddings=trainable_embeddings,
+                               adapter_rank=0 if trainable_embeddings else 2)
+    ids = keras.Input((3,), dtype="int32")
+    model = keras.Model(ids, keras.layers.Dense(1)(layer(ids)))
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    before = [keras.ops.convert_to_numpy(v).copy() for v in layer.variables]
+    model.fit(np.array([[1, 2, 0], [2, 3, 0]]), np.array([[1.0], [-1.0]]), epochs=1,
+              verbose=0)
+    after = {v.name: keras.ops.convert_to_numpy(v) for v in layer.variables}
+    moved = {name: np.abs(after[name] - b).reshape(len(b), -1).sum(axis=1) > 0
+             for name, b in zip(after, before)}
+    # Only the rows of the ids in the batch move; padding (0) and unseen ids do not.
+    assert moved["token_weights"].tolist() == [False, True, True, True] + [False] * 6
+    if trainable_embeddings:
+        assert moved["embeddings"].tolist() == [False, True, True, True] + [False] * 6
+    else:
+        assert not moved["projection"].any()  # fixed
+        assert moved["adapter_a"].tolist() == [False, True, True, True] + [False] * 6
 
 
 def test_config_keeps_the_initial_weights():
