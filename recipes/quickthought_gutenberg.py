@@ -9,12 +9,13 @@ books are the training text.
    the 16 books. The encoder (shared by f and g) is an IDF-weighted bag of
    WordPieces, scaled to a fixed norm: untrained, a random projection of
    TF-IDF.
-2. Choosing the length of training: Quick-Thought trains on 15 books, and
-   next-sentence retrieval on the 16th (`VALIDATION`, never trained on in
-   this phase) is scored after every epoch; training stops when it has not
-   improved for `PATIENCE` epochs, and the best epoch is kept.
+2. Choosing Adam's learning rate and the length of training: for each of
+   `LEARNING_RATES`, Quick-Thought trains on 15 books, and next-sentence
+   retrieval on the 16th (`VALIDATION`, never trained on in this phase) is
+   scored after every epoch; training stops when it has not improved for
+   `PATIENCE` epochs. The best (rate, epoch) is kept.
 3. The shipped model: the same training, from the same start, on all 16
-   books, for the best epoch count of step 2.
+   books, with the learning rate and epoch count of step 2.
 4. Next-sentence retrieval on Alice (`keras_ae.evaluation.
    next_sentence_retrieval`, the issue's protocol) for the shipped model,
    and, in the same run, for TF-IDF fitted on the 16 books, averaged random
@@ -63,10 +64,10 @@ TRIED = (
     "top-1, no clear gain. Separate f and g: Alice fell to 0.060 / 0.116. Batches of 8 runs "
     "of 50 sentences from different places (easier negatives): Alice fell to 0.064 / 0.120. A "
     "frozen table with only the token weights trained: 0.068-0.072 top-1, no gain; with a "
-    "trained 512 x 512 map after it: 0.060-0.064. A low-rank correction of a fixed "
-    "projection with a large start (rank 64, B of standard deviation 1) memorised within 3 epochs. Two draws of the "
-    "same untrained 512-d projection differ by 0.007 top-1 on Alice, about the sampling "
-    "error of 1,000 queries (±0.008), so most of these differences are noise; what "
+    "trained 512 x 512 map after it: 0.060-0.064. A low-rank correction of a fixed projection "
+    "with a large start (rank 64, B of standard deviation 1) memorised within 3 epochs. Two "
+    "draws of the same untrained 512-d projection differ by 0.007 top-1 on Alice, about the "
+    "sampling error of 1,000 queries (±0.008), so most of these differences are noise; what "
     "consistently mattered was keeping the lexical signal (IDF weights, a wide projection), "
     "and a 1024-d projection stored as a seed keeps the preset small."
 )
@@ -83,9 +84,9 @@ def train(model, books, validation, epochs, learning_rate, args, logdir, project
     callbacks = []
     retrieval = None
     if validation is not None:
+        # The callback caps the queries at the book's length.
         retrieval = keras_ae.callbacks.NextSentenceRetrieval(
-            validation, queries=min(args.test_size or 1000, len(validation) - 1),
-            verbose=True)
+            validation, queries=args.test_size or 1000, verbose=True)
         callbacks += [retrieval, keras.callbacks.EarlyStopping(
             monitor="val_next_sentence_mrr", mode="max", patience=PATIENCE,
             restore_best_weights=True)]
@@ -110,10 +111,9 @@ def main():
                              batch_size=400, data_help="the gutenberg folder")
     books = gutenberg(exclude=(HELD_OUT,), path=args.data)
     alice = gutenberg(books=[HELD_OUT], path=args.data)[HELD_OUT]
-    batch_size = args.batch_size
     if args.train_size:  # smoke runs: the start of every book, smaller batches
         books = {name: lines[:args.train_size] for name, lines in books.items()}
-        args.batch_size = batch_size = min(batch_size, max(4, args.train_size // 4))
+        args.batch_size = min(args.batch_size, max(4, args.train_size // 4))
     args.steps_per_epoch = 5 if args.train_size else STEPS_PER_EPOCH
     queries = min(args.test_size or 1000, len(alice) - 1)
     corpus = [line for lines in books.values() for line in lines]
@@ -150,19 +150,20 @@ def main():
     print(f"Untrained on {VALIDATION}: top-1 {untrained_validation['top1']:.3f}  MRR "
           f"{untrained_validation['mrr']:.3f}", flush=True)
     # The learning rate too is chosen on the validation book (unless given).
-    rates = [args.learning_rate] if "--learning-rate" in " ".join(sys.argv) else LEARNING_RATES
+    given = any(a.split("=")[0] == "--learning-rate" for a in sys.argv[1:])
+    rates = [args.learning_rate] if given else LEARNING_RATES
     runs, choose_seconds = {}, 0.0
     for rate in rates:
         print(f"Choosing on {VALIDATION}: Adam at {rate:g}", flush=True)
         best, seconds_taken, history = train(
             fresh_model(), training, validation, args.epochs, rate, args,
             args.logdir and f"{args.logdir}/choose_lr_{rate:g}")
-        runs[rate] = (best, history)
+        runs[rate] = (best, history, dict(history)[best]["mrr"])
         choose_seconds += seconds_taken
-    args.learning_rate = max(runs, key=lambda r: dict(runs[r][1])[runs[r][0]]["mrr"])
-    best, history = runs[args.learning_rate]
+    args.learning_rate = max(runs, key=lambda r: runs[r][2])
+    best, history, best_mrr = runs[args.learning_rate]
     print(f"Best on {VALIDATION}: Adam at {args.learning_rate:g}, epoch {best} (MRR "
-          f"{dict(history)[best]['mrr']:.3f})", flush=True)
+          f"{best_mrr:.3f})", flush=True)
 
     # 3. The shipped model: all 16 books, `best` epochs.
     rng = np.random.default_rng(args.seed)
@@ -183,11 +184,10 @@ def main():
     for name, values in scores.items():
         metrics[f"alice_top1_{name}"] = values["top1"]
         metrics[f"alice_mrr_{name}"] = values["mrr"]
-    metrics["epochs"] = best
-    metrics[f"validation_mrr_{VALIDATION}"] = dict(history)[best]["mrr"] if history else None
+    metrics[f"validation_mrr_{VALIDATION}"] = best_mrr
     metrics[f"validation_mrr_{VALIDATION}_untrained"] = untrained_validation["mrr"]
     gained = {k: quick_thought[k] - baselines["untrained"][k] for k in ("top1", "mrr")}
-    gained_validation = dict(history)[best]["mrr"] - untrained_validation["mrr"]
+    gained_validation = best_mrr - untrained_validation["mrr"]
     what_training_did = (
         f"What the training itself did: on `{VALIDATION}` it moved MRR by "
         f"{gained_validation:+.3f} over the untrained encoder; on Alice by {gained['mrr']:+.3f} "
@@ -223,12 +223,12 @@ def main():
         f"untrained: {untrained_validation['mrr']:.3f}; by epoch, for each Adam learning "
         "rate: " + "; ".join(
             f"{rate:g}: " + ", ".join(f"{e}: {v['mrr']:.3f}" for e, v in h)
-            for rate, (_, h) in runs.items()) +
+            for rate, (_, h, _) in runs.items()) +
         f"). The best, {args.learning_rate:g} for {best} epoch{'s' if best > 1 else ''}, "
         f"trained the shipped model on all 16 books ({seconds / 60:.1f} minutes; choosing "
         f"took {choose_seconds / 60:.1f}).",
         what_training_did,
-        f"Training: batches of {batch_size} consecutive sentences of one book (the batch "
+        f"Training: batches of {args.batch_size} consecutive sentences of one book (the batch "
         "edges move every epoch), context 1 (the previous and the next sentence), Adam at "
         f"{args.learning_rate}, f and g one shared encoder scaled to norm √{zoo.SCALE:g}: an "
         f"IDF-weighted bag of WordPieces over a fixed {zoo.DIM}-d random projection (rebuilt "
@@ -237,12 +237,11 @@ def main():
         f"WordPiece vocabulary of {len(vocabulary):,} learned from the 16 books, with their "
         "IDF. The parameter count above includes the fixed projection; the trained weights "
         f"are {trainable:,} numbers.",
+        TRIED,
     ]
-    if TRIED:
-        notes.append(TRIED)
     data = (f"{len(books)} books of NLTK's Gutenberg selection (public domain), "
             f"{len(corpus):,} sentences, one a line in reading order; `{HELD_OUT}` held out")
-    metrics = {k: (round(float(v), 4) if v is not None else v) for k, v in metrics.items()}
+    metrics = {k: round(float(v), 4) for k, v in metrics.items()}
     metrics["epochs"] = best
     metrics["learning_rate"] = args.learning_rate
     common.finish(model, args, metrics, seconds, DESCRIPTION, notes, data=data,

@@ -1,4 +1,5 @@
-"""Drop-in layers: discrete bottlenecks, normalisations, gradient reversal and audio front ends, and a weighted bag of words."""
+"""Drop-in layers: discrete bottlenecks, normalisations, gradient reversal, audio front ends
+and a weighted bag of words."""
 
 from keras_ae.layers.adaptive_instance_normalization import AdaptiveInstanceNormalization
 from keras_ae.layers.binary_straight_through import BinaryStraightThrough
