@@ -92,7 +92,7 @@ def train(model, books, validation, epochs, learning_rate, args, logdir, project
             restore_best_weights=True)]
     if logdir:
         callbacks.append(keras.callbacks.TensorBoard(logdir))
-    if projector:
+    if logdir and projector:  # `--logdir ''`: no TensorBoard output at all
         callbacks.append(keras_ae.callbacks.EmbeddingProjector(
             projector[0], logdir, labels={"book": projector[1]}, every_n_epochs=epochs))
     start = time.time()
