@@ -1,17 +1,64 @@
-"""The one place in keras-ae's library code that touches a backend directly.
+"""The one place in keras-ae's library code, besides `keras_ae.training`, that touches a backend.
 
-`keras_ae.ops`, `layers` and `losses` stay on `keras.ops` so they run on every
-backend. Keras has no backend-neutral run-time assertion, so `check_finite`
-uses each backend's own: an eager check, `tf.debugging.check_numerics` in a
-TensorFlow graph, and a host callback under JAX tracing. Contrastive models
-draw their negatives from the global batch, across the replicas of a
-`tf.distribute` strategy: `replica_count` and `cross_replica_concat` give
-them what they need, and are plain no-ops outside a strategy.
+`keras_ae.ops`, `layers`, `losses` and `models` stay on `keras.ops` so they
+run on every backend. Keras has no backend-neutral run-time assertion, so
+`check` uses each backend's own: an eager check, `tf.debugging.Assert` in
+a TensorFlow graph, and a host callback under JAX tracing. Contrastive
+models draw their negatives from the global batch: `cross_replica_concat`
+gathers a tensor across the replicas of a `tf.distribute` strategy; on JAX
+with `keras.distribution`, the step already sees the global batch, and it
+is a no-op.
 """
 
 import keras
 import numpy as np
 from keras import ops
+
+
+def check(condition, message):
+    """Raises `ValueError(message)` unless every element of `condition` is true.
+
+    Checks at once when `condition` is known (a Python bool, a numpy value,
+    an eager tensor); inside a compiled function (`tf.function`, `jax.jit`),
+    when the function runs. The one way keras-ae checks a value it cannot
+    see while tracing, such as the size of a batch.
+
+    Args:
+        condition: a bool, or a boolean tensor.
+        message: the error's message.
+
+    Raises:
+        ValueError (at once), or the backend's run-time error carrying the
+        same message inside a compiled function.
+
+    Example:
+
+    >>> from keras_ae.backend import check
+    >>> check(3 >= 2, "a batch needs at least 2 rows")
+    """
+    if isinstance(condition, (bool, np.bool_, np.ndarray)):
+        _raise_unless(condition, message)
+        return
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        if not tf.executing_eagerly() and tf.is_symbolic_tensor(condition):
+            # A stateful op: tf.function runs it even though nothing uses it.
+            tf.debugging.Assert(tf.reduce_all(condition), [message])
+            return
+    elif backend == "jax":
+        import jax
+
+        if isinstance(condition, jax.core.Tracer):
+            jax.debug.callback(lambda ok: _raise_unless(ok, message), ops.all(condition))
+            return
+    _raise_unless(ops.convert_to_numpy(condition), message)
+
+
+def _raise_unless(condition, message):
+    if not np.all(condition):
+        raise ValueError(message)
 
 
 def check_finite(x, name):
@@ -25,7 +72,7 @@ def check_finite(x, name):
         name: what `x` is, for the error message (e.g. "VectorQuantizer input").
 
     Returns:
-        `x` itself (under TensorFlow, a tensor that depends on the check).
+        `x` itself (in a TensorFlow graph, a tensor that depends on the check).
 
     Raises:
         ValueError (eagerly), or the backend's runtime error wrapping the same
@@ -37,53 +84,24 @@ def check_finite(x, name):
     >>> from keras_ae.backend import check_finite
     >>> _ = check_finite(np.ones(3, "float32"), "x")
     """
-    message = (
-        f"{name} contains NaN or Inf values. Refusing to use them: they would "
-        "corrupt the layer's state. Check the data and the learning rate."
-    )
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
+    message = (f"{name} contains NaN or Inf values. Refusing to use them: they would "
+               "corrupt the layer's state. Check the data and the learning rate.")
+    if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        if tf.executing_eagerly():
-            _raise_if_not_finite(ops.convert_to_numpy(x), message)
-            return x
-        return tf.debugging.check_numerics(x, message)
-    if backend == "jax":
-        import jax
-
-        if isinstance(x, jax.core.Tracer):
-            jax.debug.callback(
-                lambda ok: _raise_if_false(bool(ok), message),
-                ops.all(ops.isfinite(x)),
-            )
-            return x
-    _raise_if_not_finite(ops.convert_to_numpy(x), message)
+        if not tf.executing_eagerly() and tf.is_symbolic_tensor(x):
+            # A data dependency: nothing computed from `x` runs past the check.
+            return tf.debugging.check_numerics(x, message)
+    check(ops.all(ops.isfinite(x)), message)
     return x
 
 
-def _raise_if_not_finite(value, message):
-    if not np.all(np.isfinite(value)):
-        raise ValueError(message)
-
-
-def _raise_if_false(ok, message):
-    if not ok:
-        raise ValueError(message)
-
-
-def replica_count():
-    """The number of replicas whose gradients are summed in one step.
-
-    Under a `tf.distribute` strategy it is `num_replicas_in_sync`; Keras'
-    optimizers sum the replicas' gradients, so a replica's loss is divided by
-    it to take the mean over the global batch. Otherwise 1.
-    """
-    if keras.backend.backend() != "tensorflow":
-        return 1
-    import tensorflow as tf
-
-    return tf.distribute.get_strategy().num_replicas_in_sync
+def check_at_least(value, minimum, message):
+    """`check(value >= minimum)`, at once when `value` is a Python int (a static size)."""
+    if isinstance(value, (int, np.integer)):
+        _raise_unless(value >= minimum, f"{message} Received: {int(value)}.")
+        return
+    check(ops.greater_equal(value, minimum), message)
 
 
 def cross_replica_concat(x):
@@ -94,7 +112,8 @@ def cross_replica_concat(x):
     back), so a loss on one replica's rows against the global batch gets the
     gradient of the global loss, as in SimCLR's cross-replica negatives
     (Chen et al. 2020, arXiv 2002.05709). Replicas may hold different numbers
-    of rows (the last batch of an epoch). Elsewhere it returns `(x, 0)`.
+    of rows (the last batch of an epoch). Elsewhere (one device, or JAX,
+    whose step sees the whole global batch) it returns `(x, 0)`.
 
     Args:
         x: a tensor with at least one axis.
@@ -113,3 +132,53 @@ def cross_replica_concat(x):
             offset = tf.reduce_sum(sizes[:replica])
             return context.all_gather(x, axis=0), offset
     return x, ops.convert_to_tensor(0, "int32")
+
+
+def cross_replica_sum(x):
+    """The sum of `x` over the replicas of a `tf.distribute` strategy; `x` elsewhere.
+
+    Statistics of the global batch (a codebook's counts) that every replica
+    must agree on, on one machine or many.
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            return context.all_reduce(tf.distribute.ReduceOp.SUM, x)
+    return x
+
+
+def update_metric(metric, *args):
+    """`metric.update_state(*args)` from inside a layer's `call`, on every backend.
+
+    keras-ae's training steps carry every metric's variables, so an update
+    made in `call` reaches the logs. Keras' own JAX step runs the forward
+    pass statelessly without the metrics' variables (their values are held
+    outside the model during `fit`); there the update is skipped instead of
+    failing, and the metric stays at 0.
+    """
+    if keras.backend.backend() == "jax":
+        try:
+            for variable in metric.variables:
+                ops.convert_to_tensor(variable)
+        except TypeError:  # a variable whose value `fit` holds elsewhere
+            return
+    metric.update_state(*args)
+
+
+def is_symbolic(x):
+    """Whether `x` is a symbolic tensor: a `keras.Input`, or a tensor being traced
+    (in a `tf.function`, under `jax.jit`), whose values are not known yet."""
+    if isinstance(x, keras.KerasTensor):
+        return True
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.is_tensor(x) and tf.is_symbolic_tensor(x)
+    if backend == "jax":
+        import jax
+
+        return isinstance(x, jax.core.Tracer)
+    return False

@@ -5,13 +5,11 @@ from keras_ae.callbacks.next_sentence_retrieval import NextSentenceRetrieval
 from keras_ae.callbacks.reconstruction_images import ReconstructionImages
 from keras_ae.callbacks.reconstruction_images import image_grid
 from keras_ae.callbacks.representation_histogram import RepresentationHistogram
-from keras_ae.callbacks.temperature_schedule import TemperatureSchedule
 
 __all__ = [
     "EmbeddingProjector",
     "NextSentenceRetrieval",
     "ReconstructionImages",
     "RepresentationHistogram",
-    "TemperatureSchedule",
     "image_grid",
 ]

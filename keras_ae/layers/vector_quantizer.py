@@ -3,6 +3,9 @@ import numpy as np
 from keras import ops
 
 from keras_ae.backend import check_finite
+from keras_ae.backend import cross_replica_concat
+from keras_ae.backend import cross_replica_sum
+from keras_ae.backend import update_metric
 from keras_ae.ops import straight_through
 
 _CODEBOOK_UPDATES = ("gradient", "ema")
@@ -45,9 +48,12 @@ class VectorQuantizer(keras.layers.Layer):
     `num_embeddings`; close to 1 means codebook collapse, the usual failure)
     and the fraction of codes used in the batch are reported as the metrics
     `<name>_perplexity` and `<name>_usage` in the `fit` logs of a model
-    holding the layer (under the TensorFlow and Torch backends; under JAX,
-    in the logs of keras-ae's models, or of any model whose `compute_loss`
-    calls `update_metrics_from_state()`).
+    holding the layer: on every backend in keras-ae's models (their
+    training step keeps the metric updates made in `call`); in a plain
+    Keras model on TensorFlow and PyTorch (Keras' own JAX step drops metric
+    updates made inside a layer, so there they stay at 0). The last
+    training batch's values are also kept in the non-trainable variables
+    `batch_perplexity` and `batch_usage`.
 
     Args:
         num_embeddings: int, K, the number of codes.
@@ -205,9 +211,8 @@ class VectorQuantizer(keras.layers.Layer):
             self.embeddings_offset = self._add_state("embeddings_offset", shape, "zeros")
         if self.kmeans_init:
             self.initialized = self._add_state("initialized", (), "zeros")
-        # Diagnostics of the last training batch, kept as state so that a
-        # model's compute_loss can report them on every backend (see
-        # `update_metrics_from_state`).
+        # Diagnostics of the last training batch, kept as state (callbacks
+        # can read them without the metrics' running means).
         self.batch_perplexity = self._add_state("batch_perplexity", (), "zeros")
         self.batch_usage = self._add_state("batch_usage", (), "zeros")
         self.built = True
@@ -249,59 +254,68 @@ class VectorQuantizer(keras.layers.Layer):
         return ops.take(flat, picks, axis=0)
 
     def call(self, inputs, training=False):
+        outputs = self.quantize_with_loss(inputs, training=training)
+        self.add_loss(outputs.pop("loss"))
+        return outputs if self.return_dict else outputs["quantized"]
+
+    def quantize_with_loss(self, inputs, training=False):
+        """Quantizes `inputs` and returns the loss instead of adding it.
+
+        What `call` does, for a model that adds the loss itself (as
+        `keras_ae.models.VQVAE` does: a layer's `add_loss` list is shared by
+        the replicas of a `tf.distribute` strategy, a returned tensor is not).
+
+        Args:
+            inputs: floating tensor `(batch, ..., embedding_dim)`.
+            training: bool, update the codebook state.
+
+        Returns:
+            A dict: `quantized` (the straight-through output), `indices`,
+            `loss` (commitment, plus codebook for a gradient-learned
+            codebook), `perplexity` and `usage`.
+        """
+        if not self.built:
+            self.build(tuple(inputs.shape))
         flat = self._flat_inputs(inputs)
         if training:
             flat = check_finite(flat, "VectorQuantizer input")
         x = ops.reshape(flat, ops.shape(inputs))
+        # Restarts and k-means draw from the global batch, and the EMA and the
+        # diagnostics use its counts, so every replica of a tf.distribute
+        # strategy (on any worker) computes the same new state.
+        candidates = None
+        if training and (self.kmeans_init or self.dead_code_threshold > 0):
+            candidates = cross_replica_concat(flat)[0]
         if training and self.kmeans_init:
-            self._kmeans_initialize(flat)
+            self._kmeans_initialize(candidates)
         codebook = self.codebook
         indices = _nearest(flat, codebook)
         encodings = ops.one_hot(indices, self.num_embeddings, dtype="float32")
-        counts = ops.sum(encodings, axis=0)
+        counts = cross_replica_sum(ops.sum(encodings, axis=0))
         quantized = ops.reshape(ops.take(codebook, indices, axis=0), ops.shape(x))
 
         commitment = ops.mean(ops.square(x - ops.stop_gradient(quantized)))
         loss = self.commitment_cost * commitment
         if self.codebook_update == "gradient":
             loss = loss + ops.mean(ops.square(ops.stop_gradient(x) - quantized))
-        self.add_loss(loss)
 
         probs = counts / ops.maximum(ops.sum(counts), 1.0)
         perplexity = ops.exp(-ops.sum(probs * ops.log(probs + 1e-10)))
         usage = ops.mean(ops.cast(counts > 0, "float32"))
         if training:
-            self._update_state(flat, encodings, counts)
+            self._update_state(flat, encodings, counts, candidates)
             self.batch_perplexity.assign(perplexity)
             self.batch_usage.assign(usage)
-        # JAX's fit runs the forward pass statelessly and keeps only
-        # non-trainable variables from it, so metrics cannot be updated here;
-        # keras-ae's models report them with `update_metrics_from_state`.
-        if keras.backend.backend() != "jax":
-            self.perplexity_tracker.update_state(perplexity)
-            self.usage_tracker.update_state(usage)
+        update_metric(self.perplexity_tracker, perplexity)
+        update_metric(self.usage_tracker, usage)
 
-        quantized = ops.cast(straight_through(quantized, x), self.compute_dtype)
-        if not self.return_dict:
-            return quantized
-        out_shape = ops.shape(x)[:-1]
         return {
-            "quantized": quantized,
-            "indices": ops.reshape(ops.cast(indices, "int32"), out_shape),
+            "quantized": ops.cast(straight_through(quantized, x), self.compute_dtype),
+            "indices": ops.reshape(ops.cast(indices, "int32"), ops.shape(x)[:-1]),
+            "loss": loss,
             "perplexity": perplexity,
             "usage": usage,
         }
-
-    def update_metrics_from_state(self):
-        """Adds the last training batch's perplexity and usage to the metrics.
-
-        Under JAX, `fit` runs `call` statelessly and drops metric updates made
-        there; a model's `compute_loss` (whose metric updates JAX keeps) calls
-        this so that `<name>_perplexity` and `<name>_usage` reach the logs.
-        keras-ae's models do it for you. Other backends need no call.
-        """
-        self.perplexity_tracker.update_state(self.batch_perplexity)
-        self.usage_tracker.update_state(self.batch_usage)
 
     def encode(self, inputs):
         """Returns the int32 index of the nearest code for every vector.
@@ -353,11 +367,11 @@ class VectorQuantizer(keras.layers.Layer):
             "usage": keras.KerasTensor((), dtype="float32"),
         }
 
-    def _update_state(self, flat, encodings, counts):
+    def _update_state(self, flat, encodings, counts, candidates):
         decay = self.decay
         cluster_size = self.cluster_size * decay + (1.0 - decay) * counts
         if self.codebook_update == "ema":
-            sums = ops.matmul(ops.transpose(encodings), flat)
+            sums = cross_replica_sum(ops.matmul(ops.transpose(encodings), flat))
             embedding_sum = self.embedding_sum * decay + (1.0 - decay) * sums
             # Laplace smoothing keeps codes with no assignments from dividing
             # by zero while preserving the total count n.
@@ -368,7 +382,7 @@ class VectorQuantizer(keras.layers.Layer):
             embeddings = embedding_sum / smoothed[:, None]
         if self.dead_code_threshold > 0:
             dead = cluster_size < self.dead_code_threshold
-            candidates = self._random_rows(flat)
+            candidates = self._random_rows(candidates)
             cluster_size = ops.where(dead, self.dead_code_threshold, cluster_size)
             if self.codebook_update == "ema":
                 embeddings = ops.where(dead[:, None], candidates, embeddings)

@@ -1,19 +1,24 @@
 import keras
 from keras import ops
 
+from keras_ae.models.inference import in_batches
 from keras_ae.presets import PresetMixin
+from keras_ae.training import Player
+from keras_ae.training import PlayerTraining
+from keras_ae.training import regularization
 
 _RECONSTRUCTION_LOSSES = ("mse", "binary_crossentropy")
 
 
 @keras.saving.register_keras_serializable(package="keras_ae")
-class AutoEncoder(PresetMixin, keras.Model):
+class AutoEncoder(PlayerTraining, PresetMixin, keras.Model):
     """The plain auto-encoder: encoder, decoder, reconstruction loss.
 
     The baseline the lecture starts from, and the base of keras-ae's other
     auto-encoders: `fit(x)` minimises the reconstruction error of `x` (or of
     `y`, when given) plus any loss the layers add (`add_loss`). The logs hold
-    `loss` and `reconstruction_loss` (subclasses add their own parts).
+    `loss` and `reconstruction_loss` (subclasses add their own parts). It
+    trains on TensorFlow, JAX and PyTorch (`keras_ae.training`).
 
     Args:
         encoder: a Keras model or layer mapping inputs to the latent code.
@@ -61,30 +66,81 @@ class AutoEncoder(PresetMixin, keras.Model):
         self.encoder = encoder
         self.decoder = decoder
         self.reconstruction_loss = reconstruction_loss
+        self.loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
-        # Subclasses whose layers add a known loss track it under its name.
+        # Subclasses whose bottleneck has a loss of its own log it under its name.
         self.auxiliary_tracker = None
 
     def bottleneck(self, latent, training=False):
-        """What happens between encoder and decoder: nothing, here."""
-        return latent
+        """What happens between encoder and decoder: `(code, loss)`.
+
+        The code goes to the decoder; the loss (a float32 scalar, or None)
+        is the bottleneck's own part of the training loss. Here: the latent
+        itself, and no loss.
+        """
+        return latent, None
 
     def call(self, inputs, training=False):
         latent = self.encoder(inputs, training=training)
-        return self.decoder(self.bottleneck(latent, training=training), training=training)
+        code, _ = self.bottleneck(latent, training=training)
+        return self.decoder(code, training=training)
 
-    def encode(self, inputs):
-        """The encoder's output for `inputs`, in inference mode."""
+    def encode(self, inputs, batch_size=128):
+        """The encoder's output for `inputs`, in inference mode.
+
+        Runs in batches of `batch_size`, compiled, like `predict` (any
+        number of inputs; numpy out); `batch_size=None` or a symbolic input
+        calls it directly.
+        """
+        batched = in_batches(self, "encode", inputs, batch_size)
+        if batched is not None:
+            return batched
         return self.encoder(inputs, training=False)
 
-    def decode(self, latent):
-        """The decoder's output for a latent code, in inference mode."""
+    def decode(self, latent, batch_size=128):
+        """The decoder's output for a latent code, in inference mode.
+
+        Runs in batches of `batch_size`, compiled, like `predict` (any
+        number of inputs; numpy out); `batch_size=None` or a symbolic input
+        calls it directly.
+        """
+        batched = in_batches(self, "decode", latent, batch_size)
+        if batched is not None:
+            return batched
         return self.decoder(latent, training=False)
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        target = x if y is None else y
+    def players(self):
+        return [Player("auto_encoder", [self], self.training_loss)]
+
+    def training_loss(self, x, y, sample_weight=None, training=True, shared=None):
+        """Reconstruction error + the bottleneck's loss + weight regularization.
+
+        The reconstruction error is of `x`, or of `y` when given; the logs
+        get `loss`, `reconstruction_loss` and the bottleneck's own part.
+        """
+        latent = self.encoder(x, training=training)
+        code, auxiliary = self.bottleneck(latent, training=training)
+        prediction = self.decoder(code, training=training)
+        reconstruction = self.reconstruction_error(x if y is None else y, prediction,
+                                                   sample_weight)
+        loss = reconstruction + regularization(self.encoder, self.decoder)
+        if auxiliary is not None:
+            loss = loss + auxiliary
+            self.auxiliary_tracker.update_state(auxiliary)
+        self.reconstruction_tracker.update_state(reconstruction)
+        self.loss_tracker.update_state(loss)
+        return loss
+
+    def reconstruction_error(self, target, reconstruction, sample_weight=None):
+        """The mean reconstruction error of a batch, a float32 scalar.
+
+        Args:
+            target: the inputs (or `y`), `(batch, ...)`.
+            reconstruction: the decoder's output, of the same shape.
+            sample_weight: optional `(batch,)` weights of the examples.
+        """
         target = ops.cast(target, "float32")
-        prediction = ops.cast(y_pred, "float32")
+        prediction = ops.cast(reconstruction, "float32")
         if tuple(target.shape[1:]) != tuple(prediction.shape[1:]):
             raise ValueError(
                 "The reconstruction and its target differ in shape: "
@@ -97,21 +153,10 @@ class AutoEncoder(PresetMixin, keras.Model):
         else:
             per_example = keras.losses.binary_crossentropy(target[..., None], prediction[..., None])
         per_example = ops.mean(ops.reshape(per_example, (ops.shape(target)[0], -1)), axis=1)
-        if sample_weight is not None:
-            weight = ops.cast(ops.reshape(sample_weight, (-1,)), "float32")
-            reconstruction = ops.sum(per_example * weight) / ops.maximum(ops.sum(weight), 1e-12)
-        else:
-            reconstruction = ops.mean(per_example)
-        losses = self.losses
-        auxiliary = ops.sum(ops.stack([ops.cast(v, "float32") for v in losses])) if losses else 0.0
-        self.reconstruction_tracker.update_state(reconstruction)
-        if losses and self.auxiliary_tracker is not None:
-            self.auxiliary_tracker.update_state(auxiliary)
-        self._update_extra_metrics(training)
-        return reconstruction + auxiliary
-
-    def _update_extra_metrics(self, training):
-        """Hook for subclasses: metrics updated where every backend keeps them."""
+        if sample_weight is None:
+            return ops.mean(per_example)
+        weight = ops.cast(ops.reshape(sample_weight, (-1,)), "float32")
+        return ops.sum(per_example * weight) / ops.maximum(ops.sum(weight), 1e-12)
 
     def get_config(self):
         return {

@@ -3,14 +3,17 @@ import numpy as np
 from keras import ops
 
 from keras_ae import backend
-from keras_ae.models.tensorflow_training import TensorFlowTraining
+from keras_ae.models.inference import in_batches
 from keras_ae.presets import PresetMixin
+from keras_ae.training import Player
+from keras_ae.training import PlayerTraining
+from keras_ae.training import regularization
 
 _NEGATIVE_MODES = ("batch", "same_sequence", "same_group")
 
 
 @keras.saving.register_keras_serializable(package="keras_ae")
-class CPC(TensorFlowTraining, PresetMixin, keras.Model):
+class CPC(PlayerTraining, PresetMixin, keras.Model):
     """Contrastive Predictive Coding: frames that predict their future.
 
     An encoder turns a signal into a sequence of frame embeddings `z_t`, an
@@ -35,8 +38,9 @@ class CPC(TensorFlowTraining, PresetMixin, keras.Model):
 
     Training needs frames of a fixed length per batch (e.g. the random crops
     of `keras_ae.data.audio_batches(..., crop_length=n)`) with more than `K`
-    frames. Training runs on the TensorFlow backend; `encode`, `predict`,
-    saving and loading run on every backend.
+    frames. It trains on TensorFlow, JAX and PyTorch (`keras_ae.training`);
+    under `keras.distribution.DataParallel` on JAX the step sees the global
+    batch, so the negatives come from all of it there too.
 
     Args:
         encoder: a built Keras model from a batch of signals to frames,
@@ -146,17 +150,23 @@ class CPC(TensorFlowTraining, PresetMixin, keras.Model):
     def call(self, inputs, training=False):
         return self.autoregressive(self.encoder(inputs, training=training), training=training)
 
-    def encode(self, inputs):
+    def encode(self, inputs, batch_size=128):
         """The context features `c_t` of `inputs`, in inference mode.
 
         Args:
-            inputs: a batch of signals, as the encoder takes them.
+            inputs: signals, as the encoder takes them, any number of them.
+            batch_size: int, run in batches of this size, compiled, like
+                `predict` (numpy out); None (or a symbolic input) calls the
+                network directly.
 
         Returns:
             A `(batch, frames, units)` tensor. The context is causal, so the
             frames of a clip padded at the end (`frame_count` of its length)
             do not depend on the padding.
         """
+        batched = in_batches(self, "encode", inputs, batch_size)
+        if batched is not None:
+            return batched
         context = self(inputs, training=False)
         if context.shape[1] == 0:
             raise ValueError(
@@ -327,7 +337,11 @@ class CPC(TensorFlowTraining, PresetMixin, keras.Model):
         accuracies = ops.sum(correct * valid, axis=(0, 1)) / count
         return ([losses[k] for k in range(steps)], [accuracies[k] for k in range(steps)])
 
-    def _training_loss(self, x, y, training):
+    def players(self):
+        return [Player("cpc", [self], self.training_loss)]
+
+    def training_loss(self, x, y=None, sample_weight=None, training=True, shared=None):
+        """The loss of a batch (the logs' `loss`, plus weight regularization)."""
         if isinstance(x, (tuple, list, dict)):
             raise ValueError(
                 "CPC trains on a batch of signals of one length (e.g. "
@@ -339,7 +353,8 @@ class CPC(TensorFlowTraining, PresetMixin, keras.Model):
         groups = y if self.negatives == "same_group" else None
         losses, accuracies = self.step_losses(features, context, groups, training=training)
         loss = ops.mean(ops.stack(losses))
-        return loss, (loss, losses, accuracies)
+        self._update_trackers(loss, losses, accuracies)
+        return loss + regularization(self)
 
     def _update_trackers(self, loss, losses, accuracies):
         self._trackers["loss"].update_state(loss)
@@ -382,18 +397,11 @@ def _output_shape(model):
 
 def _check_other_sequences(global_batch):
     """`negatives="batch"` needs a second sequence to draw from."""
-    message = (
+    backend.check_at_least(
+        global_batch, 2,
         '`negatives="batch"` draws negatives from the other sequences of the batch, so '
         "every batch needs at least 2 sequences; a batch of 1 came (if it is the last "
-        "batch of an epoch, drop it, e.g. `dataset.batch(n, drop_remainder=True)`)."
-    )
-    if isinstance(global_batch, int):
-        if global_batch < 2:
-            raise ValueError(message)
-        return
-    import tensorflow as tf
-
-    tf.debugging.assert_greater_equal(global_batch, 2, message=message)
+        "batch of an epoch, drop it, e.g. `dataset.batch(n, drop_remainder=True)`).")
 
 
 def _check_causal(autoregressive, features):

@@ -7,14 +7,19 @@ from keras_ae import backend
 from keras_ae.losses import donsker_varadhan_mi
 from keras_ae.losses import info_nce
 from keras_ae.losses import jensen_shannon_mi
+from keras_ae.models.inference import in_batches
 from keras_ae.presets import PresetMixin
+from keras_ae.training import Player
+from keras_ae.training import PlayerOptimizer
+from keras_ae.training import PlayerTraining
+from keras_ae.training import regularization
 
 _ESTIMATORS = ("jsd", "dv", "infonce")
 _PRIORS = ("uniform", "normal")
 
 
 @keras.saving.register_keras_serializable(package="keras_ae")
-class DeepInfoMax(PresetMixin, keras.Model):
+class DeepInfoMax(PlayerTraining, PresetMixin, keras.Model):
     """Deep InfoMax: an encoder trained so that critics can tell its own pairs apart.
 
     No decoder. The encoder maps an input to a local feature map `M` (rank 3
@@ -57,9 +62,11 @@ class DeepInfoMax(PresetMixin, keras.Model):
     `prior_loss`, `discriminator_loss`, `discriminator_accuracy`,
     `probe_loss` and `probe_accuracy`.
 
-    Training uses the TensorFlow backend (the step needs `tf.GradientTape`
-    and `tf.distribute`); `encode`, `predict`, saving and loading work on
-    every backend.
+    It trains on TensorFlow, JAX and PyTorch: the discriminator, the
+    encoder with its critics, and the probe are three players of one step
+    (`players()`), each with its own optimizer inside one
+    `keras_ae.training.PlayerOptimizer`, so their state is saved, restored
+    and carried through JAX's compiled step with the model.
 
     Args:
         encoder: a built Keras model (e.g. Functional) with two outputs,
@@ -214,25 +221,35 @@ class DeepInfoMax(PresetMixin, keras.Model):
             self._trackers["probe_loss"] = keras.metrics.Mean(name="probe_loss")
             self._trackers["probe_accuracy"] = keras.metrics.SparseCategoricalAccuracy(
                 name="probe_accuracy")
-        self.discriminator_optimizer = None
-        self.probe_optimizer = None
         # Every network was built from the encoder's output shapes above.
         self.built = True
-
-    @property
-    def metrics(self):
-        return list(self._trackers.values())
 
     def call(self, inputs, training=False):
         _, representation = self.encoder(inputs, training=training)
         return representation
 
-    def encode(self, inputs):
-        """The representation `Y` of `inputs`, in inference mode."""
+    def encode(self, inputs, batch_size=128):
+        """The representation `Y` of `inputs`, in inference mode.
+
+        Runs in batches of `batch_size`, compiled, like `predict` (any
+        number of inputs; numpy out); `batch_size=None` or a symbolic input
+        calls it directly.
+        """
+        batched = in_batches(self, "encode", inputs, batch_size)
+        if batched is not None:
+            return batched
         return self.encoder(inputs, training=False)[1]
 
-    def local_features(self, inputs):
-        """The local feature map `M` of `inputs`, in inference mode."""
+    def local_features(self, inputs, batch_size=128):
+        """The local feature map `M` of `inputs`, in inference mode.
+
+        Runs in batches of `batch_size`, compiled, like `predict` (any
+        number of inputs; numpy out); `batch_size=None` or a symbolic input
+        calls it directly.
+        """
+        batched = in_batches(self, "local_features", inputs, batch_size)
+        if batched is not None:
+            return batched
         return self.encoder(inputs, training=False)[0]
 
     def compile(self, optimizer="adam", discriminator_optimizer="adam", probe_optimizer="adam",
@@ -240,7 +257,9 @@ class DeepInfoMax(PresetMixin, keras.Model):
         """Configures the model for training.
 
         Args:
-            optimizer: the encoder's and critics' optimizer.
+            optimizer: the encoder's and critics' optimizer, or a
+                `keras_ae.training.PlayerOptimizer` with one optimizer per
+                player (then the next two are ignored).
             discriminator_optimizer: the prior discriminator's optimizer
                 (used when `prior_weight > 0`).
             probe_optimizer: the online probe's optimizer (used when
@@ -249,57 +268,37 @@ class DeepInfoMax(PresetMixin, keras.Model):
                 `steps_per_execution`, ...). `loss` and `metrics` are not
                 taken: the model computes its own.
         """
-        for key in ("loss", "metrics"):
-            if kwargs.get(key) is not None:
-                raise ValueError(
-                    f"DeepInfoMax computes its own loss and metrics; `{key}` is not taken. "
-                    f"Received: {key}={kwargs[key]!r}"
-                )
-        if keras.backend.backend() != "tensorflow":
-            raise ValueError(
-                "DeepInfoMax trains with the TensorFlow backend: its `train_step` updates "
-                "the encoder, the prior discriminator and the probe in turn with "
-                "tf.GradientTape. `encode`, `predict`, saving and loading work on every "
-                f"backend. Received: backend {keras.backend.backend()!r}; set "
-                "KERAS_BACKEND=tensorflow to train."
-            )
+        if not isinstance(optimizer, PlayerOptimizer):
+            optimizers = {"encoder": optimizer,
+                          "discriminator": discriminator_optimizer,
+                          "probe": probe_optimizer}
+            optimizer = PlayerOptimizer(
+                {p.name: optimizers[p.name] for p in self.players()})
         super().compile(optimizer=optimizer, **kwargs)
-        self.optimizer.build(self._encoder_variables())
+
+    def players(self):
+        """The prior discriminator, then the encoder and critics, then the probe.
+
+        The discriminator moves first, on this batch's `Y`; the encoder is
+        then trained against the updated discriminator, as in the paper; the
+        probe learns from the same `Y` (without gradient to the encoder).
+        With prior matching the encoder runs twice per step (for the
+        discriminator's `Y`, then for its own update), so batch-norm
+        statistics in it move twice.
+        """
+        players = []
         if self.prior_discriminator is not None:
-            self.discriminator_optimizer = keras.optimizers.get(discriminator_optimizer)
-            self.discriminator_optimizer.build(self.prior_discriminator.trainable_variables)
+            players.append(Player("discriminator", [self.prior_discriminator],
+                                  self._discriminator_player_loss))
+        players.append(Player("encoder", [self.encoder, *self._critics()],
+                              self._encoder_player_loss))
         if self.probe is not None:
-            self.probe_optimizer = keras.optimizers.get(probe_optimizer)
-            self.probe_optimizer.build(self.probe.trainable_variables)
+            players.append(Player("probe", [self.probe], self._probe_player_loss,
+                                  needs_labels=True))
+        return players
 
-    def get_compile_config(self):
-        if not self.compiled:
-            return None
-        config = {"optimizer": keras.saving.serialize_keras_object(self.optimizer)}
-        for key in ("discriminator_optimizer", "probe_optimizer"):
-            optimizer = getattr(self, key)
-            if optimizer is not None:
-                config[key] = keras.saving.serialize_keras_object(optimizer)
-        return config
-
-    def compile_from_config(self, config):
-        self.compile(**{k: keras.saving.deserialize_keras_object(v) for k, v in config.items()})
-
-    def _encoder_variables(self):
-        """The variables the main optimizer trains: the encoder's and the critics'."""
-        networks = [self.encoder]
-        for critic in (self.global_critic, self.local_critic):
-            if critic is not None:
-                networks += list(critic)
-        return [v for network in networks for v in network.trainable_variables]
-
-    def _encoder_regularization(self):
-        networks = [self.encoder]
-        for critic in (self.global_critic, self.local_critic):
-            if critic is not None:
-                networks += list(critic)
-        losses = [ops.cast(v, "float32") for network in networks for v in network.losses]
-        return ops.sum(ops.stack(losses)) if losses else 0.0
+    def _critics(self):
+        return [n for c in (self.global_critic, self.local_critic) if c is not None for n in c]
 
     def mutual_information(self, feature_map, representation, training=False):
         """The enabled DIM terms for a batch: `{part: (loss, mi_estimate)}`.
@@ -376,53 +375,33 @@ class DeepInfoMax(PresetMixin, keras.Model):
         truth = ops.concatenate([ops.ones_like(real), ops.zeros_like(fake)])
         return loss, truth, logits
 
-    def train_step(self, data):
-        import tensorflow as tf
-
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-        replicas = backend.replica_count()
-        encoder_variables = self._encoder_variables()
-        with tf.GradientTape() as tape:
-            feature_map, representation = self.encoder(x, training=True)
-            terms = self.mutual_information(feature_map, representation, training=True)
-            loss = self._weighted(terms) + self._encoder_regularization()
-            if self.prior_discriminator is not None:
-                with tape.stop_recording():
-                    # The discriminator moves first, on this batch's Y ...
-                    self._discriminator_step(representation)
-                # ... then the encoder is trained against the updated one.
-                prior_loss = ops.mean(ops.softplus(-self._discriminator_logits(
-                    representation, training=True)))
-                loss = loss + self.prior_weight * prior_loss
-                self._trackers["prior_loss"].update_state(prior_loss)
-            scaled = self.optimizer.scale_loss(loss / replicas)
-        gradients = tape.gradient(scaled, encoder_variables)
-        self.optimizer.apply_gradients(zip(gradients, encoder_variables))
-        if self.probe is not None and y is not None:
-            self._probe_step(representation, y)
-        return self._update_trackers(loss, terms)
-
-    def _discriminator_step(self, representation):
-        import tensorflow as tf
-
-        variables = self.prior_discriminator.trainable_variables
-        with tf.GradientTape() as tape:
-            loss, truth, logits = self._discriminator_loss(representation, training=True)
-            scaled = self.discriminator_optimizer.scale_loss(loss / backend.replica_count())
-        gradients = tape.gradient(scaled, variables)
-        self.discriminator_optimizer.apply_gradients(zip(gradients, variables))
+    def _discriminator_player_loss(self, x, y, sample_weight, training, shared):
+        _, representation = self.encoder(x, training=training)
+        loss, truth, logits = self._discriminator_loss(representation, training=training)
         self._trackers["discriminator_loss"].update_state(loss)
         self._trackers["discriminator_accuracy"].update_state(truth, logits)
+        return loss + regularization(self.prior_discriminator)
 
-    def _probe_step(self, representation, labels):
-        import tensorflow as tf
+    def _encoder_player_loss(self, x, y, sample_weight, training, shared):
+        feature_map, representation = self.encoder(x, training=training)
+        terms = self.mutual_information(feature_map, representation, training=training)
+        loss = self._weighted(terms) + regularization(self.encoder, *self._critics())
+        if self.prior_discriminator is not None:
+            # The non-saturating generator loss against the (updated) discriminator.
+            prior_loss = ops.mean(ops.softplus(-self._discriminator_logits(
+                representation, training=training)))
+            loss = loss + self.prior_weight * prior_loss
+            self._trackers["prior_loss"].update_state(prior_loss)
+        self._trackers["loss"].update_state(loss)
+        for part, (part_loss, mi) in terms.items():
+            self._trackers[f"{part}_loss"].update_state(part_loss)
+            self._trackers[f"{part}_mi"].update_state(mi)
+        shared["representation"] = ops.stop_gradient(representation)
+        return loss
 
-        variables = self.probe.trainable_variables
-        with tf.GradientTape() as tape:
-            loss = self._probe_loss(ops.stop_gradient(representation), labels, training=True)
-            scaled = self.probe_optimizer.scale_loss(loss / backend.replica_count())
-        gradients = tape.gradient(scaled, variables)
-        self.probe_optimizer.apply_gradients(zip(gradients, variables))
+    def _probe_player_loss(self, x, y, sample_weight, training, shared):
+        return self._probe_loss(shared["representation"], y, training=training) + \
+            regularization(self.probe)
 
     def _probe_loss(self, representation, labels, training):
         labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
@@ -433,33 +412,9 @@ class DeepInfoMax(PresetMixin, keras.Model):
         self._trackers["probe_accuracy"].update_state(labels, logits)
         return loss
 
-    def test_step(self, data):
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-        feature_map, representation = self.encoder(x, training=False)
-        terms = self.mutual_information(feature_map, representation)
-        loss = self._weighted(terms) + self._encoder_regularization()
-        if self.prior_discriminator is not None:
-            prior_loss = ops.mean(ops.softplus(-self._discriminator_logits(
-                representation, training=False)))
-            loss = loss + self.prior_weight * prior_loss
-            self._trackers["prior_loss"].update_state(prior_loss)
-            d_loss, truth, logits = self._discriminator_loss(representation, training=False)
-            self._trackers["discriminator_loss"].update_state(d_loss)
-            self._trackers["discriminator_accuracy"].update_state(truth, logits)
-        if self.probe is not None and y is not None:
-            self._probe_loss(representation, y, training=False)
-        return self._update_trackers(loss, terms)
-
     def _weighted(self, terms):
         weights = {"global": self.global_weight, "local": self.local_weight}
         return sum(weights[part] * loss for part, (loss, _) in terms.items())
-
-    def _update_trackers(self, loss, terms):
-        self._trackers["loss"].update_state(loss)
-        for part, (part_loss, mi) in terms.items():
-            self._trackers[f"{part}_loss"].update_state(part_loss)
-            self._trackers[f"{part}_mi"].update_state(mi)
-        return {name: tracker.result() for name, tracker in self._trackers.items()}
 
     def get_config(self):
         def pair(critic):

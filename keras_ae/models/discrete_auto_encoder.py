@@ -8,6 +8,7 @@ from keras_ae.layers import BinaryStraightThrough
 from keras_ae.layers import GumbelSoftmax
 from keras_ae.layers import OneHotStraightThrough
 from keras_ae.models.auto_encoder import AutoEncoder
+from keras_ae.models.inference import in_batches
 
 _BOTTLENECKS = (GumbelSoftmax, OneHotStraightThrough, BinaryStraightThrough)
 
@@ -26,10 +27,11 @@ class DiscreteAutoEncoder(AutoEncoder):
       prior (the Gumbel-softmax paper's VAE term; for bits, from
       Bernoulli(0.5)), averaged over the latent variables, times this weight.
     - `anneal_rate`, `min_temperature`: with a `GumbelSoftmax` bottleneck,
-      τ = max(min_temperature, τ0·exp(−anneal_rate·step)) is set at every
-      training step from the model's own step counter (a non-trainable
-      variable, saved with the weights, so resumed training continues the
-      schedule). The logs then hold `temperature`.
+      τ = max(min_temperature, τ0·exp(−anneal_rate·step)) is set before
+      every training step from the number of steps taken so far, the
+      model's own counter (a non-trainable variable, saved with the
+      weights, so resumed training continues the schedule; the first step
+      uses τ0). The logs hold `temperature`, the τ of the last step.
 
     Args:
         encoder: a Keras model or layer producing logits `(batch, ..., K)`
@@ -111,9 +113,26 @@ class DiscreteAutoEncoder(AutoEncoder):
             self.temperature_tracker = keras.metrics.Mean(name="temperature")
 
     def bottleneck(self, latent, training=False):
-        if self.kl_weight > 0:
-            self.add_loss(self.kl_weight * self._kl_to_uniform(latent))
-        return self.bottleneck_layer(latent, training=training)
+        code = self.bottleneck_layer(latent, training=training)
+        if self.kl_weight == 0:
+            return code, None
+        return code, self.kl_weight * self._kl_to_uniform(latent)
+
+    def training_loss(self, x, y, sample_weight=None, training=True, shared=None):
+        if isinstance(self.bottleneck_layer, GumbelSoftmax):
+            if not self.bottleneck_layer.built:
+                self.bottleneck_layer.build(self.encoder.compute_output_shape(tuple(x.shape)))
+            if training and self.anneal_rate > 0:
+                # τ of this step, from the steps taken so far; set before the
+                # forward pass uses it.
+                tau = ops.maximum(
+                    self.min_temperature,
+                    self.bottleneck_layer.initial_temperature
+                    * ops.exp(-self.anneal_rate * self.step))
+                self.bottleneck_layer.temperature.assign(tau)
+                self.step.assign(self.step + 1.0)
+            self.temperature_tracker.update_state(self.bottleneck_layer.temperature)
+        return super().training_loss(x, y, sample_weight, training, shared)
 
     def _kl_to_uniform(self, logits):
         logits = ops.cast(logits, "float32")
@@ -128,27 +147,29 @@ class DiscreteAutoEncoder(AutoEncoder):
         kl = ops.sum(ops.exp(log_q) * (log_q + np.log(categories)), axis=-1)
         return ops.mean(kl)
 
-    def encode(self, inputs):
-        """The exact one-hot or binary codes of `inputs` (inference)."""
+    def encode(self, inputs, batch_size=128):
+        """The exact one-hot or binary codes of `inputs` (inference).
+
+        Runs in batches of `batch_size`, compiled, like `predict` (any
+        number of inputs; numpy out); `batch_size=None` or a symbolic input
+        calls it directly.
+        """
+        batched = in_batches(self, "encode", inputs, batch_size)
+        if batched is not None:
+            return batched
         return self.bottleneck_layer(self.encoder(inputs, training=False), training=False)
 
-    def decode(self, codes):
-        """Reconstructions from codes (the output of `encode`)."""
-        return self.decoder(codes, training=False)
+    def decode(self, codes, batch_size=128):
+        """Reconstructions from codes (the output of `encode`).
 
-    def _update_extra_metrics(self, training):
-        if not isinstance(self.bottleneck_layer, GumbelSoftmax):
-            return
-        if training and self.anneal_rate > 0:
-            # Sets τ for the next step from the saved step counter.
-            step = self.step + 1.0
-            tau = ops.maximum(
-                self.min_temperature,
-                self.bottleneck_layer.initial_temperature * ops.exp(-self.anneal_rate * step),
-            )
-            self.bottleneck_layer.temperature.assign(tau)
-            self.step.assign(step)
-        self.temperature_tracker.update_state(self.bottleneck_layer.temperature)
+        Runs in batches of `batch_size`, compiled, like `predict` (any
+        number of inputs; numpy out); `batch_size=None` or a symbolic input
+        calls it directly.
+        """
+        batched = in_batches(self, "decode", codes, batch_size)
+        if batched is not None:
+            return batched
+        return self.decoder(codes, training=False)
 
     def get_config(self):
         return {

@@ -3,12 +3,16 @@ import numpy as np
 from keras import ops
 
 from keras_ae import backend
-from keras_ae.models.tensorflow_training import TensorFlowTraining
+from keras_ae.backend import is_symbolic
+from keras_ae.models.inference import in_batches
 from keras_ae.presets import PresetMixin
+from keras_ae.training import Player
+from keras_ae.training import PlayerTraining
+from keras_ae.training import regularization
 
 
 @keras.saving.register_keras_serializable(package="keras_ae")
-class QuickThought(TensorFlowTraining, PresetMixin, keras.Model):
+class QuickThought(PlayerTraining, PresetMixin, keras.Model):
     """Quick-Thought sentence embeddings: pick a sentence's neighbours from the batch.
 
     Two encoders embed every sentence of a batch of *contiguous* sentences
@@ -30,9 +34,11 @@ class QuickThought(TensorFlowTraining, PresetMixin, keras.Model):
     sentence itself and its previous one) and `previous_accuracy` (the same
     for the previous sentence). Chance is about `1 / (batch - 2)`.
 
-    Training needs the TensorFlow backend; `encode`, saving and loading
-    work on every backend (with a tokenizer, on TensorFlow inside a model,
-    and eagerly on every backend).
+    It trains on TensorFlow, JAX and PyTorch. The model takes token ids as
+    well as strings; a tokenizer (tensorflow-text) runs on TensorFlow only,
+    so on JAX and PyTorch tokenize in the input pipeline
+    (`dataset.map(model.tokenizer)`) and fit on the ids. `encode` takes
+    strings on every backend.
 
     Args:
         f_encoder: a built Keras model, a batch of sentences (as the
@@ -117,14 +123,18 @@ class QuickThought(TensorFlowTraining, PresetMixin, keras.Model):
         return ops.concatenate([self.f_encoder(ids, training=training),
                                 self.g_encoder(ids, training=training)], axis=-1)
 
-    def encode(self, sentences, encoder="both"):
+    def encode(self, sentences, encoder="both", batch_size=128):
         """Sentence embeddings, in inference mode.
 
         Args:
-            sentences: a non-empty batch: a list of non-empty strings when the
-                model has a tokenizer, else what the encoders take.
+            sentences: a non-empty batch, of any size: a list of non-empty
+                strings when the model has a tokenizer, else what the
+                encoders take.
             encoder: `"both"` (f and g concatenated, as the paper does at
                 test time), `"f"` or `"g"`.
+            batch_size: int, run the encoders in batches of this size,
+                compiled, like `predict` (numpy out); None (or a symbolic
+                input) calls them directly.
 
         Returns:
             `(batch, 2 * dim)` for "both", else `(batch, dim)`.
@@ -142,10 +152,18 @@ class QuickThought(TensorFlowTraining, PresetMixin, keras.Model):
                         f"`sentences[{i}]` is {sentence!r}: every sentence must be a non-empty "
                         "string.")
         ids = self._ids(sentences)
+        if batch_size is not None and not is_symbolic(ids):
+            both = in_batches(self, "_embed", ops.convert_to_numpy(ids), batch_size)
+            return {"both": both, "f": both[:, :self.embedding_dim],
+                    "g": both[:, self.embedding_dim:]}[encoder]
         parts = [self.f_encoder(ids, training=False) if encoder != "g" else None,
                  self.g_encoder(ids, training=False) if encoder != "f" else None]
         parts = [p for p in parts if p is not None]
         return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)
+
+    def _embed(self, ids, batch_size=None):
+        return ops.concatenate([self.f_encoder(ids, training=False),
+                                self.g_encoder(ids, training=False)], axis=-1)
 
     def neighbour_losses(self, f_embeddings, g_embeddings):
         """The loss and accuracies of one replica's rows against the global batch.
@@ -188,7 +206,11 @@ class QuickThought(TensorFlowTraining, PresetMixin, keras.Model):
 
         return loss, retrieval(1), retrieval(-1)
 
-    def _training_loss(self, x, y, training):
+    def players(self):
+        return [Player("quick_thought", [self], self.training_loss)]
+
+    def training_loss(self, x, y=None, sample_weight=None, training=True, shared=None):
+        """The loss of a batch (the logs' `loss`, plus weight regularization)."""
         if isinstance(x, (tuple, list, dict)) and self.tokenizer is None:
             raise ValueError(
                 "QuickThought trains on one batch of contiguous sentences; any labels are "
@@ -197,7 +219,8 @@ class QuickThought(TensorFlowTraining, PresetMixin, keras.Model):
         loss, forward, backward = self.neighbour_losses(
             self.f_encoder(ids, training=training), self.g_encoder(ids, training=training))
         mean = ops.mean(loss)
-        return mean, (mean, forward, backward)
+        self._update_trackers(mean, forward, backward)
+        return mean + regularization(self)
 
     def _update_trackers(self, loss, forward, backward):
         self._trackers["loss"].update_state(loss)
@@ -230,12 +253,23 @@ class QuickThought(TensorFlowTraining, PresetMixin, keras.Model):
 
 
 def tokenize_sentences(tokenizer, sentences):
-    """Ids of `sentences` through `tokenizer` (unchanged without one); no empty sentence."""
-    if tokenizer is None:
+    """Ids of `sentences` through `tokenizer`; ids (or anything, without a
+    tokenizer) pass unchanged. No empty sentence."""
+    if tokenizer is None or _is_integer(sentences):
         return sentences
     ids = tokenizer(sentences)
     _check_no_empty_sentence(ids)
     return ids
+
+
+def _is_integer(x):
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return False
+    try:
+        return keras.backend.standardize_dtype(dtype).startswith(("int", "uint"))
+    except ValueError:  # strings
+        return False
 
 
 def _embedding_size(model, name):
@@ -254,30 +288,15 @@ def _embedding_size(model, name):
 def _check_batch(total, context_size):
     """Every sentence needs a neighbour and a negative: context_size + 2 sentences."""
     needed = context_size + 2
-    message = (
+    backend.check_at_least(
+        total, needed,
         f"A batch must hold at least context_size + 2 = {needed} contiguous sentences (each "
         "needs a neighbour and at least one sentence that is not). If it is the last batch "
         "of an epoch, drop it (e.g. `sentence_batches(..., drop_remainder=True)`).")
-    static = total if isinstance(total, int) else None
-    if static is not None:
-        if static < needed:
-            raise ValueError(f"{message} Received a batch of {static}.")
-        return
-    import tensorflow as tf
-
-    tf.debugging.assert_greater_equal(total, needed, message=message)
 
 
 def _check_no_empty_sentence(ids):
-    message = ("An empty sentence (no tokens) came: every sentence must have at least one "
-               "token. Remove empty lines (the loaders' `drop_empty`).")
     lengths = ops.sum(ops.cast(ops.not_equal(ids, 0), "int32"), axis=-1)
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        if not tf.executing_eagerly():
-            tf.debugging.assert_greater(lengths, 0, message=message)
-            return
-    lengths = keras.ops.convert_to_numpy(lengths)
-    if lengths.size and lengths.min() == 0:
-        raise ValueError(f"{message} Row {int(np.argmin(lengths))} is empty.")
+    backend.check(ops.greater(lengths, 0),
+                  "An empty sentence (no tokens) came: every sentence must have at least one "
+                  "token. Remove empty lines (the loaders' `drop_empty`).")

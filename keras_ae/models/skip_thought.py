@@ -2,15 +2,19 @@ import keras
 from keras import ops
 
 from keras_ae import backend
+from keras_ae.backend import is_symbolic
+from keras_ae.models.inference import in_batches
 from keras_ae.models.quick_thought import _check_batch
 from keras_ae.models.quick_thought import _embedding_size
 from keras_ae.models.quick_thought import tokenize_sentences
-from keras_ae.models.tensorflow_training import TensorFlowTraining
 from keras_ae.presets import PresetMixin
+from keras_ae.training import Player
+from keras_ae.training import PlayerTraining
+from keras_ae.training import regularization
 
 
 @keras.saving.register_keras_serializable(package="keras_ae")
-class SkipThought(TensorFlowTraining, PresetMixin, keras.Model):
+class SkipThought(PlayerTraining, PresetMixin, keras.Model):
     """Skip-Thought sentence embeddings: generate the previous and the next sentence.
 
     The encoder embeds sentence i of a batch of *contiguous* sentences; two
@@ -27,7 +31,9 @@ class SkipThought(TensorFlowTraining, PresetMixin, keras.Model):
 
     Logs: `loss`, `previous_loss`, `next_loss` (per-token cross-entropy)
     and `token_accuracy` (the fraction of target words predicted exactly).
-    Training needs the TensorFlow backend; `encode` works on every backend.
+    It trains on TensorFlow, JAX and PyTorch; as with `QuickThought`, a
+    tokenizer runs on TensorFlow, so on JAX and PyTorch fit on token ids
+    (`dataset.map(model.tokenizer)`).
 
     Args:
         encoder: a built Keras model, token ids `(batch, length)` →
@@ -118,11 +124,22 @@ class SkipThought(TensorFlowTraining, PresetMixin, keras.Model):
     def call(self, inputs, training=False):
         return self.encoder(self._ids(inputs), training=training)
 
-    def encode(self, sentences):
-        """Sentence embeddings `(batch, dim)`, in inference mode."""
+    def encode(self, sentences, batch_size=128):
+        """Sentence embeddings `(batch, dim)`, in inference mode.
+
+        Any number of sentences; the encoder runs in batches of `batch_size`,
+        compiled, like `predict` (numpy out); None (or a symbolic input)
+        calls it directly.
+        """
         if isinstance(sentences, str) or len(sentences) == 0:
             raise ValueError("`sentences` must be a non-empty batch, e.g. a list of strings.")
-        return self.encoder(self._ids(sentences), training=False)
+        ids = self._ids(sentences)
+        if batch_size is not None and not is_symbolic(ids):
+            return in_batches(self, "_embed", ops.convert_to_numpy(ids), batch_size)
+        return self.encoder(ids, training=False)
+
+    def _embed(self, ids, batch_size=None):
+        return self.encoder(ids, training=False)
 
     def decode_logits(self, side, embeddings, targets, training=False):
         """Teacher-forced logits of the `side` decoder, `(batch, length, vocabulary)`.
@@ -139,7 +156,11 @@ class SkipThought(TensorFlowTraining, PresetMixin, keras.Model):
                               training=training)
         return layer["output"](hidden)
 
-    def _training_loss(self, x, y, training):
+    def players(self):
+        return [Player("skip_thought", [self], self.training_loss)]
+
+    def training_loss(self, x, y=None, sample_weight=None, training=True, shared=None):
+        """The loss of a batch (the logs' `loss`, plus weight regularization)."""
         ids = ops.cast(self._ids(x), "int32")
         embeddings = self.encoder(ids, training=training)
         all_ids, offset = backend.cross_replica_concat(ids)
@@ -162,7 +183,8 @@ class SkipThought(TensorFlowTraining, PresetMixin, keras.Model):
             counted = counted + ops.sum(weight)
         loss = losses["previous"] + losses["next"]
         accuracy = correct / ops.maximum(counted, 1.0)
-        return loss, (loss, losses, accuracy)
+        self._update_trackers(loss, losses, accuracy)
+        return loss + regularization(self)
 
     def _update_trackers(self, loss, losses, accuracy):
         self._trackers["loss"].update_state(loss)

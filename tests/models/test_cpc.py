@@ -7,8 +7,6 @@ import pytest
 import keras_ae
 from keras_ae.models import CPC
 
-TRAINS = keras.backend.backend() == "tensorflow"
-needs_tf = pytest.mark.skipif(not TRAINS, reason="CPC trains with TensorFlow")
 
 
 def conv_encoder(samples=64, channels=8, stride=4, seed=0):
@@ -122,7 +120,6 @@ def test_same_group_needs_groups():
 # --- training ------------------------------------------------------------------------------------
 
 
-@needs_tf
 def test_fit_logs_loss_and_every_steps_accuracy():
     model = CPC(conv_encoder(), prediction_steps=3, num_negatives=4, context_units=8, seed=0)
     model.compile(optimizer="adam")
@@ -140,7 +137,6 @@ def test_fit_logs_loss_and_every_steps_accuracy():
     assert all(moved), moved
 
 
-@needs_tf
 def test_same_group_trains_with_groups_as_y():
     model = CPC(conv_encoder(), prediction_steps=2, negatives="same_group", num_negatives=4,
                 context_units=8, seed=0)
@@ -152,7 +148,6 @@ def test_same_group_trains_with_groups_as_y():
         model.fit(waves(), batch_size=4, epochs=1, verbose=0)
 
 
-@needs_tf
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
 def test_mixed_precision_step_is_finite(policy):
     keras.mixed_precision.set_global_policy(policy)
@@ -165,7 +160,6 @@ def test_mixed_precision_step_is_finite(policy):
     assert np.isfinite(history["loss"][0])
 
 
-@needs_tf
 def test_learns_to_predict_real_speech(data_dir):
     """A few hundred steps on FSDD clips: every step's accuracy rises far above chance."""
     from keras_ae.data import audio_batches
@@ -206,7 +200,6 @@ def test_encode_gives_causal_context_per_frame():
                                context, atol=1e-5)
 
 
-@needs_tf
 def test_keras_file_round_trip(tmp_path):
     model = CPC(conv_encoder(), prediction_steps=2, num_negatives=4, context_units=6,
                 negatives="same_sequence", seed=3)
@@ -229,13 +222,6 @@ def test_preset_round_trip(tmp_path):
     loaded = CPC.from_preset(path)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded.encode(waves())),
                                keras.ops.convert_to_numpy(model.encode(waves())), atol=1e-6)
-
-
-@pytest.mark.skipif(TRAINS, reason="the message for other backends")
-def test_compile_on_other_backends_says_what_to_do():
-    model = CPC(conv_encoder(), prediction_steps=2, context_units=4)
-    with pytest.raises(ValueError, match="KERAS_BACKEND=tensorflow"):
-        model.compile(optimizer="adam")
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -267,7 +253,6 @@ def test_autoregressive_must_be_causal_and_per_frame():
     assert model.context_dim == 4
 
 
-@needs_tf
 def test_too_short_clips_and_lone_sequences_are_refused():
     model = CPC(conv_encoder(samples=None), prediction_steps=12, context_units=4)
     model.compile(optimizer="adam")
@@ -282,16 +267,12 @@ def test_too_short_clips_and_lone_sequences_are_refused():
 
 
 def test_compile_refuses_a_loss():
-    if not TRAINS:
-        pytest.skip("compile refuses every backend but TensorFlow first")
     model = CPC(conv_encoder(), prediction_steps=2, context_units=4)
     with pytest.raises(ValueError, match="`loss` is not taken"):
         model.compile(optimizer="adam", loss="mse")
 
 
 def test_docstring_examples():
-    if not TRAINS:
-        pytest.skip("the example trains")
     import doctest
 
     import keras_ae.models.cpc as module

@@ -1,0 +1,46 @@
+"""Inference at any size: a model's method run in batches, compiled, like `predict`."""
+
+import weakref
+
+import keras
+import numpy as np
+
+from keras_ae.backend import is_symbolic
+
+_WRAPPERS = weakref.WeakKeyDictionary()
+
+
+class _Method(keras.Model):
+    """A model whose `call` is one method of another model, for `predict`."""
+
+    def __init__(self, owner, method):
+        super().__init__(name=f"{owner.name}_{method}")
+        self.owner = owner
+        self.method = method
+
+    def call(self, inputs):
+        return getattr(self.owner, self.method)(inputs, batch_size=None)
+
+
+def in_batches(model, method, inputs, batch_size):
+    """`model.<method>(inputs)` on any number of inputs, `batch_size` at a time.
+
+    Runs the method through `keras.Model.predict` (one compiled function,
+    reused across calls; `tf.data` datasets welcome), so memory is bounded by
+    the batch, not the input, on every backend. A symbolic input (a
+    `keras.Input`, a tensor inside a compiled function) and `batch_size=None`
+    call the method directly instead.
+
+    Returns:
+        numpy arrays (a structure of them when the method returns one).
+    """
+    if batch_size is None or is_symbolic(inputs):
+        return None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise ValueError(f"`batch_size` must be an int >= 1 or None. Received: "
+                         f"batch_size={batch_size!r}")
+    wrappers = _WRAPPERS.setdefault(model, {})
+    if method not in wrappers:
+        wrappers[method] = _Method(model, method)
+    return wrappers[method].predict(inputs, batch_size=int(batch_size), verbose=0)

@@ -1,0 +1,116 @@
+"""Tiny instances of every keras-ae model, with a batch each, for the training tests.
+
+Imported by the tests and by `_cross_backend.py`, which runs in a process of
+each backend; nothing here depends on the backend.
+"""
+
+import keras
+import numpy as np
+
+import keras_ae
+from keras_ae import layers
+from keras_ae import models
+
+BATCH = 8
+
+
+def _dense_coder(in_shape, out_shape, seed):
+    init = keras.initializers.GlorotUniform(seed=seed)
+    return keras.Sequential([keras.Input(in_shape), keras.layers.Flatten(),
+                             keras.layers.Dense(int(np.prod(out_shape)), kernel_initializer=init),
+                             keras.layers.Reshape(out_shape)])
+
+
+def _images(rng):
+    return rng.uniform(size=(BATCH, 6, 6, 1)).astype("float32")
+
+
+def _auto_encoder(kind):
+    code = {"autoencoder": (3, 3, 4), "vqvae": (3, 3, 4)}.get(kind, (3, 3, 8))
+    encoder, decoder = _dense_coder((6, 6, 1), code, 0), _dense_coder(code, (6, 6, 1), 1)
+    if kind == "autoencoder":
+        return models.AutoEncoder(encoder, decoder)
+    if kind == "vqvae":
+        return models.VQVAE(encoder, decoder, layers.VectorQuantizer(
+            16, codebook_update="ema", seed=0, name="vq"))
+    if kind == "gumbel":
+        return models.DiscreteAutoEncoder(encoder, decoder, layers.GumbelSoftmax(hard=True, seed=0),
+                                          kl_weight=0.1, anneal_rate=0.01)
+    if kind == "binary":
+        return models.DiscreteAutoEncoder(encoder, decoder, layers.BinaryStraightThrough(),
+                                          kl_weight=0.01)
+    return models.DiscreteAutoEncoder(encoder, decoder, layers.OneHotStraightThrough())
+
+
+def _dim():
+    init = keras.initializers.GlorotUniform(seed=0)
+    inputs = keras.Input((8, 8, 1))
+    feature_map = keras.layers.Conv2D(6, 3, strides=2, padding="same", activation="relu",
+                                      kernel_initializer=init)(inputs)
+    y = keras.layers.Dense(4, activation="sigmoid", kernel_initializer=init)(
+        keras.layers.Flatten()(feature_map))
+    return models.DeepInfoMax(keras.Model(inputs, [feature_map, y]), critic_units=8,
+                              critic_dim=4, probe_classes=3, seed=0)
+
+
+def _cpc():
+    init = keras.initializers.GlorotUniform(seed=0)
+    encoder = keras.Sequential([
+        keras.Input((64,)), keras.layers.Reshape((-1, 1)),
+        keras.layers.Conv1D(8, 4, strides=4, activation="relu", kernel_initializer=init)])
+    return models.CPC(encoder, prediction_steps=3, negatives="same_group", num_negatives=4,
+                      context_units=8, seed=0)
+
+
+def _ids_encoder(name, vocabulary=20, length=6, dim=8, recurrent=False):
+    ids = keras.Input((length,), dtype="int32")
+    h = keras.layers.Embedding(vocabulary, dim, mask_zero=True)(ids)
+    out = keras.layers.GRU(dim)(h) if recurrent else keras.layers.GlobalAveragePooling1D()(h)
+    return keras.Model(ids, out, name=name)
+
+
+BUILDERS = {
+    "autoencoder": lambda: _auto_encoder("autoencoder"),
+    "vqvae": lambda: _auto_encoder("vqvae"),
+    "gumbel": lambda: _auto_encoder("gumbel"),
+    "binary": lambda: _auto_encoder("binary"),
+    "onehot": lambda: _auto_encoder("onehot"),
+    "deep_info_max": _dim,
+    "cpc": _cpc,
+    "quick_thought": lambda: models.QuickThought(_ids_encoder("f"), context_size=1),
+    "skip_thought": lambda: models.SkipThought(_ids_encoder("e", recurrent=True),
+                                               vocabulary_size=20, decoder_units=8,
+                                               embedding_dim=4),
+}
+
+
+def batch(kind, seed=0):
+    """`(x, y)` of one training batch for a model of `kind` (y may be None)."""
+    rng = np.random.default_rng(seed)
+    if kind == "deep_info_max":
+        return rng.uniform(size=(BATCH, 8, 8, 1)).astype("float32"), np.arange(BATCH) % 3
+    if kind == "cpc":
+        return rng.normal(size=(BATCH, 64)).astype("float32"), np.arange(BATCH) % 2
+    if kind in ("quick_thought", "skip_thought"):
+        ids = rng.integers(1, 20, size=(BATCH, 6)).astype("int32")
+        ids[:, 4:] = 0  # padding
+        return ids, None
+    return _images(rng), None
+
+
+def build(kind):
+    """A model of `kind`, built (its weights exist), not compiled."""
+    model = BUILDERS[kind]()
+    x, _ = batch(kind)
+    model(x[:2])
+    return model
+
+
+def optimizer(kind, learning_rate=1e-2, name="adam"):
+    """One optimizer per player: a `PlayerOptimizer` for the models with several."""
+    if kind == "deep_info_max":
+        return keras_ae.training.PlayerOptimizer({
+            player: keras.optimizers.get({"class_name": name,
+                                          "config": {"learning_rate": learning_rate}})
+            for player in ("discriminator", "encoder", "probe")})
+    return keras.optimizers.get({"class_name": name, "config": {"learning_rate": learning_rate}})
