@@ -8,11 +8,32 @@ from keras_ae.models.inference import in_batches
 from keras_ae.presets import PresetMixin
 from keras_ae.training import Player
 from keras_ae.training import PlayerTraining
+from keras_ae.text import tokenize_input
 from keras_ae.training import regularization
 
 
+class TokenizedFit:
+    """`fit` and `evaluate` of a sentence model with a tokenizer, on every backend.
+
+    The tokenizer (tensorflow-text) runs inside the model on TensorFlow;
+    on JAX and PyTorch the strings are tokenized in the input pipeline
+    first (`keras_ae.text.tokenize_input`), so the step gets ids.
+    """
+
+    def _input(self, x):
+        if self.tokenizer is None or keras.backend.backend() == "tensorflow":
+            return x
+        return tokenize_input(self.tokenizer, x)
+
+    def fit(self, x=None, y=None, **kwargs):
+        return super().fit(self._input(x), y, **kwargs)
+
+    def evaluate(self, x=None, y=None, **kwargs):
+        return super().evaluate(self._input(x), y, **kwargs)
+
+
 @keras.saving.register_keras_serializable(package="keras_ae")
-class QuickThought(PlayerTraining, PresetMixin, keras.Model):
+class QuickThought(TokenizedFit, PlayerTraining, PresetMixin, keras.Model):
     """Quick-Thought sentence embeddings: pick a sentence's neighbours from the batch.
 
     Two encoders embed every sentence of a batch of *contiguous* sentences
@@ -34,11 +55,11 @@ class QuickThought(PlayerTraining, PresetMixin, keras.Model):
     sentence itself and its previous one) and `previous_accuracy` (the same
     for the previous sentence). Chance is about `1 / (batch - 2)`.
 
-    It trains on TensorFlow, JAX and PyTorch. The model takes token ids as
-    well as strings; a tokenizer (tensorflow-text) runs on TensorFlow only,
-    so on JAX and PyTorch tokenize in the input pipeline
-    (`dataset.map(model.tokenizer)`) and fit on the ids. `encode` takes
-    strings on every backend.
+    It trains on TensorFlow, JAX and PyTorch, on strings or token ids. A
+    tokenizer (tensorflow-text) runs in TensorFlow only: on TensorFlow it
+    runs inside the step; on JAX and PyTorch `fit` tokenizes the strings in
+    the input pipeline first (`keras_ae.text.tokenize_input`). `encode`
+    takes strings on every backend.
 
     Args:
         f_encoder: a built Keras model, a batch of sentences (as the
@@ -253,11 +274,11 @@ class QuickThought(PlayerTraining, PresetMixin, keras.Model):
 
 
 def tokenize_sentences(tokenizer, sentences):
-    """Ids of `sentences` through `tokenizer`; ids (or anything, without a
-    tokenizer) pass unchanged. No empty sentence."""
-    if tokenizer is None or _is_integer(sentences):
+    """Ids of `sentences` through `tokenizer`; ids pass unchanged (and
+    anything, without a tokenizer). No empty sentence."""
+    if tokenizer is None:
         return sentences
-    ids = tokenizer(sentences)
+    ids = sentences if _is_integer(sentences) else tokenizer(sentences)
     _check_no_empty_sentence(ids)
     return ids
 

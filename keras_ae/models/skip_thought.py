@@ -4,6 +4,7 @@ from keras import ops
 from keras_ae import backend
 from keras_ae.backend import is_symbolic
 from keras_ae.models.inference import in_batches
+from keras_ae.models.quick_thought import TokenizedFit
 from keras_ae.models.quick_thought import _check_batch
 from keras_ae.models.quick_thought import _embedding_size
 from keras_ae.models.quick_thought import tokenize_sentences
@@ -14,7 +15,7 @@ from keras_ae.training import regularization
 
 
 @keras.saving.register_keras_serializable(package="keras_ae")
-class SkipThought(PlayerTraining, PresetMixin, keras.Model):
+class SkipThought(TokenizedFit, PlayerTraining, PresetMixin, keras.Model):
     """Skip-Thought sentence embeddings: generate the previous and the next sentence.
 
     The encoder embeds sentence i of a batch of *contiguous* sentences; two
@@ -31,9 +32,9 @@ class SkipThought(PlayerTraining, PresetMixin, keras.Model):
 
     Logs: `loss`, `previous_loss`, `next_loss` (per-token cross-entropy)
     and `token_accuracy` (the fraction of target words predicted exactly).
-    It trains on TensorFlow, JAX and PyTorch; as with `QuickThought`, a
-    tokenizer runs on TensorFlow, so on JAX and PyTorch fit on token ids
-    (`dataset.map(model.tokenizer)`).
+    It trains on TensorFlow, JAX and PyTorch, on strings or token ids (a
+    tokenizer runs in the input pipeline off TensorFlow, as in
+    `QuickThought`).
 
     Args:
         encoder: a built Keras model, token ids `(batch, length)` →

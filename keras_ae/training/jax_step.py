@@ -15,6 +15,8 @@ sees the global batch, sharded over the devices, so contrastive negatives
 come from all of it.
 """
 
+import contextlib
+
 import jax
 import keras
 
@@ -89,8 +91,12 @@ def _player_update(model, player, state, data, shared):
     gradients, (values, added) = jax.grad(scaled_loss, has_aux=True)(state.get(variables))
     state = state.replace(state.variables, values)
     shared.update(added)
-    _, state = state.run(lambda: optimizer.apply(gradients, variables))
-    return state
+    # `stateless_apply`, not `apply` in a scope: a LossScaleOptimizer's
+    # stateless version avoids state changes inside its `cond`.
+    optimizer_variables = optimizer.variables
+    trained, optimizer_values = optimizer.stateless_apply(
+        state.get(optimizer_variables), gradients, state.get(variables))
+    return state.replace(variables + optimizer_variables, trained + optimizer_values)
 
 
 def train_step(model, state, data):
@@ -119,3 +125,25 @@ def test_step(model, state, data):
 
     logs, state = state.run(evaluate, collect_losses=True)
     return logs, state.split([len(g) for g in groups])
+
+
+@contextlib.contextmanager
+def state_kept_on_error(model):
+    """Gives the model back its values if `fit` or `evaluate` fails.
+
+    Keras' JAX trainer takes the variables' values out of the model for an
+    epoch and drops them when a step raises (bad input found while tracing
+    the step, say), which would leave a model without weights. The values
+    from before the call are put back where they still exist (not donated
+    to a step that ran).
+    """
+    variables = _groups(model, optimizer=getattr(model, "optimizer", None) is not None)
+    variables = [v for group in variables for v in group]
+    saved = [v.value for v in variables]
+    try:
+        yield
+    except Exception:
+        for variable, value in zip(variables, saved):
+            if not value.is_deleted():
+                variable.assign(value)
+        raise

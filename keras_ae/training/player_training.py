@@ -4,6 +4,7 @@ import keras
 
 from keras_ae.training.player_optimizer import PlayerOptimizer
 
+_SEED_STATE = "seed_generator_state_"
 _STEPS = {"tensorflow": "tensorflow_step", "jax": "jax_step", "torch": "torch_step"}
 _REFUSED = ("loss", "metrics", "weighted_metrics", "loss_weights")
 
@@ -114,6 +115,14 @@ class PlayerTraining:
                 logs[metric.name] = result
         return logs
 
+    def fit(self, *args, **kwargs):
+        with _step_module().state_kept_on_error(self):
+            return super().fit(*args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        with _step_module().state_kept_on_error(self):
+            return super().evaluate(*args, **kwargs)
+
     def train_step(self, *args):
         logs = _step_module().train_step(self, *args)
         # The players have called every network, so all weights exist.
@@ -123,14 +132,70 @@ class PlayerTraining:
     def test_step(self, *args):
         return _step_module().test_step(self, *args)
 
+    # Keras saves no seed generator's state, so a run resumed from a backup
+    # (BackupAndRestore) or a saved model would draw its random numbers
+    # (Gumbel noise, prior samples, negatives) from the start again. The
+    # model saves them with its own variables; files without them still load.
+    def _seed_states(self):
+        weights = {id(v) for v in self.weights}
+        return [v for v in self.variables if id(v) not in weights]
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        for i, variable in enumerate(self._seed_states()):
+            store[f"{_SEED_STATE}{i}"] = variable
+
+    def load_own_variables(self, store):
+        seeds = [key for key in store.keys() if key.startswith(_SEED_STATE)]
+        super().load_own_variables(_Without(store, seeds))
+        states = self._seed_states()
+        if len(seeds) == len(states):
+            for i, variable in enumerate(states):
+                variable.assign(store[f"{_SEED_STATE}{i}"])
+
     def get_compile_config(self):
         if not self.compiled:
             return None
-        return {"optimizer": keras.saving.serialize_keras_object(self.optimizer)}
+        return {"optimizer": _portable(keras.saving.serialize_keras_object(self.optimizer))}
 
     def compile_from_config(self, config):
         PlayerTraining.compile(
             self, optimizer=keras.saving.deserialize_keras_object(config["optimizer"]))
+
+
+class _Without:
+    """A variable store seen without some of its keys."""
+
+    def __init__(self, store, keys):
+        self._store, self._hidden = store, set(keys)
+
+    def keys(self):
+        return [key for key in self._store.keys() if key not in self._hidden]
+
+    def __getitem__(self, key):
+        return self._store[key]
+
+    def __len__(self):
+        return len(self.keys())
+
+
+def _portable(config):
+    """An optimizer's config that loads on any backend.
+
+    `keras.optimizers.SGD` is a backend's own subclass (on PyTorch, from
+    `keras.src.backend.torch.optimizers`), and its config names that module,
+    which another backend cannot use; the public module picks the right one.
+    """
+    if isinstance(config, dict):
+        config = {k: _portable(v) for k, v in config.items()}
+        module = config.get("module")
+        if isinstance(module, str) and module.startswith("keras.src.backend.") \
+                and ".optimizers" in module:
+            config["module"] = "keras.optimizers"
+        return config
+    if isinstance(config, list):
+        return [_portable(v) for v in config]
+    return config
 
 
 def _step_module():

@@ -178,8 +178,10 @@ def test_learns_on_fashion_mnist_beyond_random_weights(data_dir):
     on Y beats the same encoder with its random initial weights.
 
     Y has 16 dimensions here: a random 16-d projection keeps little of the
-    class, so under 200 steps of learning show (random 256-d features are
-    a strong baseline that takes the full recipe to beat).
+    class, so 300 steps of learning show (random 256-d features are a
+    strong baseline that takes the full recipe to beat). The random start
+    differs between backends (their generators differ), and on some starts
+    learning needs 4-5 epochs to pull ahead.
     """
     from keras_ae.evaluation import linear_probe
     from keras_ae.zoo import fashion_mnist as zoo
@@ -198,7 +200,7 @@ def test_learns_on_fashion_mnist_beyond_random_weights(data_dir):
         return linear_probe(features[0], y_train, features[1], y_test)
 
     random_weights = probe()
-    history = model.fit(x_train, y_train, batch_size=128, epochs=3, verbose=0)
+    history = model.fit(x_train, y_train, batch_size=128, epochs=5, verbose=0)
     mi = history.history["local_mi"]
     learned = probe()
     assert mi[-1] > mi[0] + 0.2, mi

@@ -80,9 +80,13 @@ def test_weights_layout_is_unchanged(name, tmp_path):
     if input_shape is not None:
         model(np.zeros((1, *input_shape), "float32"))
     model.save_weights(str(tmp_path / "fresh.weights.h5"))
-    assert weights_layout(tmp_path / "fresh.weights.h5") == golden, (
-        "the zoo architecture no longer matches the shipped weights' layout"
-    )
+    # Seed generators' states are saved since models resume exactly; files
+    # without them (the shipped ones) load all the same.
+    fresh = [entry for entry in weights_layout(tmp_path / "fresh.weights.h5")
+             if "/seed_generator_state_" not in entry[0]]
+    assert fresh == golden, "the zoo architecture no longer matches the shipped weights' layout"
+    model.load_weights(os.path.join(keras_ae.presets.builtin_presets_dir(), name,
+                                    "model.weights.h5"))
 
 
 def _dim_probe(data_dir, train_size, test_size):
