@@ -108,7 +108,8 @@ def training_table(clips, speakers, batch, steps):
     for jit in (False, True):
         keras.utils.set_random_seed(0)
         base = examples_per_second(next_frame_regression(), x, next_frames, batch, jit)
-        print(f"{'next-frame regression, jit=' + str(jit):40s} {base:11.1f} {1.0:20.2f}", flush=True)
+        print(f"{'next-frame regression, jit=' + str(jit):40s} {base:11.1f} {1.0:20.2f}",
+              flush=True)
         keras.utils.set_random_seed(0)
         ours = examples_per_second(zoo.cpc(), x, groups, batch, jit)
         print(f"{'CPC (K=12, N=16, same speaker), jit=' + str(jit):40s} {ours:11.1f} "

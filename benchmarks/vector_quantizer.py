@@ -73,7 +73,8 @@ def main():
         for update in ("gradient", "ema"):
             layer = keras_ae.layers.VectorQuantizer(args.codes, codebook_update=update, seed=0)
             ours = steps_per_second(layer, x, args.dim, jit, args.steps)
-            print(f"{'keras-ae ' + update + ', jit=' + str(jit):38s} {ours:9.1f} {ours / base:18.2f}")
+            print(f"{'keras-ae ' + update + ', jit=' + str(jit):38s} {ours:9.1f} "
+                  f"{ours / base:18.2f}")
 
 
 if __name__ == "__main__":

@@ -182,3 +182,12 @@ def is_symbolic(x):
 
         return isinstance(x, jax.core.Tracer)
     return False
+
+
+def steps_run_tensorflow():
+    """Whether training steps run TensorFlow ops (tensorflow-text's tokenizers).
+
+    True on the TensorFlow backend; on JAX and PyTorch such preprocessing
+    belongs in the input pipeline instead.
+    """
+    return keras.backend.backend() == "tensorflow"

@@ -70,8 +70,8 @@ def train_cpc(clips, speakers, test_clips, test_speakers, args, logdir):
     callbacks = [keras.callbacks.TensorBoard(logdir)] if logdir else []
     start = time.time()
     # shuffle=False: `audio_batches` shuffles the clips itself, every epoch.
-    model.fit(data, epochs=args.epochs, validation_data=validation, callbacks=callbacks, shuffle=False,
-              verbose=common.verbosity())
+    model.fit(data, epochs=args.epochs, validation_data=validation, callbacks=callbacks,
+              shuffle=False, verbose=common.verbosity())
     return model, time.time() - start
 
 
@@ -185,7 +185,8 @@ def main():
             f"training takes (5–49) of {len(np.unique(train_speakers))} speakers, 8 kHz mono; "
             f"{len(test_clips)} test takes (0–4)")
     common.finish(model, args, metrics, seconds, DESCRIPTION, notes, data=data,
-                  input_shape=(zoo.CROP_LENGTH,), evaluated_on="spoken digits (FSDD), by linear probes")
+                  input_shape=(zoo.CROP_LENGTH,),
+                  evaluated_on="spoken digits (FSDD), by linear probes")
 
 
 if __name__ == "__main__":

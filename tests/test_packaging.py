@@ -39,4 +39,5 @@ def test_wheel_contents(tmp_path):
                 assert member in names, f"{member} is missing from {wheel}"
     assert not any(n.startswith(("tests/", "zoo/", "recipes/")) for n in names), sorted(names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "keras-ae = keras_ae.cli:main" in zipfile.ZipFile(tmp_path / wheel).read(entry_points).decode()
+    assert "keras-ae = keras_ae.cli:main" in (
+        zipfile.ZipFile(tmp_path / wheel).read(entry_points).decode())

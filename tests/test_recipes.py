@@ -44,7 +44,7 @@ def test_recipe_smoke_run(recipe, tmp_path, data_dir):
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    line = next(l for l in result.stdout.splitlines() if l.startswith("METRICS "))
+    line = next(s for s in result.stdout.splitlines() if s.startswith("METRICS "))
     metrics = json.loads(line[len("METRICS "):])
     numbers = [v for v in metrics.values() if isinstance(v, (int, float))]
     assert numbers and all(np.isfinite(numbers))

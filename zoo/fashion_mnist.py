@@ -11,8 +11,8 @@ from keras_ae.layers import BinaryStraightThrough
 from keras_ae.layers import GumbelSoftmax
 from keras_ae.layers import VectorQuantizer
 from keras_ae.models import VQVAE
-from keras_ae.models import DeepInfoMax
 from keras_ae.models import AutoEncoder
+from keras_ae.models import DeepInfoMax
 from keras_ae.models import DiscreteAutoEncoder
 
 IMAGE_SHAPE = (28, 28, 1)

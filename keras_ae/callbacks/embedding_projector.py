@@ -61,7 +61,8 @@ class EmbeddingProjector(keras.callbacks.Callback):
         if isinstance(every_n_epochs, bool) or not isinstance(every_n_epochs, int) or \
                 every_n_epochs < 1:
             raise ValueError(
-                f"`every_n_epochs` must be an int >= 1. Received: every_n_epochs={every_n_epochs!r}")
+                "`every_n_epochs` must be an int >= 1. "
+                f"Received: every_n_epochs={every_n_epochs!r}")
         if encode is not None and not callable(encode):
             raise ValueError(f"`encode` must be None or callable. Received: {encode!r}")
         self.inputs = inputs

@@ -21,7 +21,8 @@ class GumbelSoftmax(keras.layers.Layer):
 
     The temperature τ is a non-trainable float32 variable (`layer.temperature`)
     that is saved with the weights; `keras_ae.models.DiscreteAutoEncoder`
-    anneals it in its training step (`anneal_rate`). The noise and the softmax are computed in float32.
+    anneals it in its training step (`anneal_rate`). The noise and the softmax
+    are computed in float32.
 
     Args:
         temperature: positive float, the initial τ. Defaults to 1.0.

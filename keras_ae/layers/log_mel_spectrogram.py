@@ -78,7 +78,8 @@ class LogMelSpectrogram(keras.layers.MelSpectrogram):
         floor=1e-6,
         **kwargs,
     ):
-        if isinstance(sampling_rate, bool) or not isinstance(sampling_rate, int) or sampling_rate < 1:
+        if isinstance(sampling_rate, bool) or not isinstance(sampling_rate, int) or \
+                sampling_rate < 1:
             raise ValueError(
                 f"`sampling_rate` must be an int >= 1 (samples per second). "
                 f"Received: sampling_rate={sampling_rate!r}"
@@ -131,7 +132,9 @@ class LogMelSpectrogram(keras.layers.MelSpectrogram):
         self._convert_input_args = False
         # The periodic Hann window, written out: TensorFlow's `hann_window`
         # ignores `periodic` for odd lengths, so backends would disagree.
-        self._window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(frame_length) / frame_length)).astype("float32")
+        self._window = (
+            0.5 - 0.5 * np.cos(2 * np.pi * np.arange(frame_length) / frame_length)
+        ).astype("float32")
         # The filters as a constant (numpy), so the layer holds no variables
         # and converts to whichever backend runs it (tf.data included).
         self._mel_matrix = np.asarray(

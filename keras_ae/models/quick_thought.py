@@ -6,9 +6,9 @@ from keras_ae import backend
 from keras_ae.backend import is_symbolic
 from keras_ae.models.inference import in_batches
 from keras_ae.presets import PresetMixin
+from keras_ae.text import tokenize_input
 from keras_ae.training import Player
 from keras_ae.training import PlayerTraining
-from keras_ae.text import tokenize_input
 from keras_ae.training import regularization
 
 
@@ -21,7 +21,7 @@ class TokenizedFit:
     """
 
     def _input(self, x):
-        if self.tokenizer is None or keras.backend.backend() == "tensorflow":
+        if self.tokenizer is None or backend.steps_run_tensorflow():
             return x
         return tokenize_input(self.tokenizer, x)
 

@@ -25,7 +25,8 @@ def test_writes_images_and_code_histogram(tmp_path):
     tf = pytest.importorskip("tensorflow")
     encoder = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 2, strides=2)])
     decoder = keras.Sequential([keras.Input((4, 4, 4)),
-                                keras.layers.Conv2DTranspose(1, 2, strides=2, activation="sigmoid")])
+                                keras.layers.Conv2DTranspose(1, 2, strides=2,
+                                                             activation="sigmoid")])
     model = keras_ae.models.VQVAE(encoder, decoder, keras_ae.layers.VectorQuantizer(8, name="vq"))
     model.compile("adam")
     x = np.random.default_rng(0).uniform(size=(16, 8, 8, 1)).astype("float32")

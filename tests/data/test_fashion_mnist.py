@@ -27,7 +27,8 @@ def test_missing_files_say_where_to_get_them(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     real_isfile = os.path.isfile
     # Hide copies in the usual system places (Debian's package, Keras' cache).
-    monkeypatch.setattr(os.path, "isfile", lambda p: str(p).startswith(str(tmp_path)) and real_isfile(p))
+    monkeypatch.setattr(os.path, "isfile",
+                        lambda p: str(p).startswith(str(tmp_path)) and real_isfile(p))
     with pytest.raises(FileNotFoundError, match="zalandoresearch"):
         fashion_mnist("test", path=tmp_path / "missing")
 

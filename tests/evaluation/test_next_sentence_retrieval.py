@@ -78,7 +78,6 @@ def test_errors(kwargs, message):
 
 def test_docstring_example():
     import doctest
-
     import importlib
 
     module = importlib.import_module("keras_ae.evaluation.next_sentence_retrieval")

@@ -47,7 +47,8 @@ def test_padding_is_excluded_for_a_keras_layer_and_the_order_is_kept():
     ],
 )
 def test_errors(kwargs, message):
-    args = {"frames_of": _frames, "clips": [np.zeros(8, "float32")], "frame_count": lambda n: n // 4,
+    args = {"frames_of": _frames, "clips": [np.zeros(8, "float32")],
+            "frame_count": lambda n: n // 4,
             **kwargs}
     with pytest.raises(ValueError, match=message):
         pooled_features(**args)

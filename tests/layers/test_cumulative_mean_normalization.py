@@ -30,7 +30,8 @@ def test_causal_and_removes_a_constant_offset():
     y = keras.ops.convert_to_numpy(layer(x))
     changed = x.copy()
     changed[:, 12:] = rng.normal(size=(1, 8, 4))  # the future changes ...
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(changed))[:, :12], y[:, :12], atol=1e-6)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(changed))[:, :12], y[:, :12],
+                               atol=1e-6)
     # ... and a constant added to every step (a fixed filter on log-mel) is gone.
     np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x + 7.0)), y, atol=1e-5)
     np.testing.assert_allclose(y[:, 0], 0.0)

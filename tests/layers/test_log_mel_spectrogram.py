@@ -62,7 +62,8 @@ def test_matches_a_numpy_reference_on_speech(clips, options):
         clips, 8000, layer.frame_length, layer.frame_step, layer.fft_length,
         layer.num_mel_bins, layer.min_freq, layer.max_freq, layer.floor)
     actual = keras.ops.convert_to_numpy(layer(clips))
-    assert actual.shape == expected.shape == (2, layer.frame_count(clips.shape[1]), layer.num_mel_bins)
+    assert actual.shape == expected.shape == (
+        2, layer.frame_count(clips.shape[1]), layer.num_mel_bins)
     assert tuple(layer.compute_output_shape(clips.shape)) == actual.shape
     # Band energies span many decades; the log compares them all at once.
     # float32 STFT against float64: well under 0.01 nepers (0.04 dB).
@@ -93,7 +94,8 @@ def test_each_clip_is_independent_of_its_batch():
 
 
 def test_silence_is_the_floor():
-    out = keras.ops.convert_to_numpy(LogMelSpectrogram(sampling_rate=8000, floor=1e-4)(np.zeros((1, 800), "float32")))
+    out = keras.ops.convert_to_numpy(
+        LogMelSpectrogram(sampling_rate=8000, floor=1e-4)(np.zeros((1, 800), "float32")))
     np.testing.assert_allclose(out, np.log(1e-4), rtol=1e-6)
 
 
@@ -102,7 +104,8 @@ def test_frame_mask_marks_frames_centred_on_real_samples():
     waves = np.zeros((2, 800), "float32")
     mask = np.ones((2, 800), bool)
     mask[1, 400:] = False
-    frame_mask = keras.ops.convert_to_numpy(layer.compute_mask(waves, keras.ops.convert_to_tensor(mask)))
+    frame_mask = keras.ops.convert_to_numpy(
+        layer.compute_mask(waves, keras.ops.convert_to_tensor(mask)))
     assert frame_mask.shape == (2, layer.frame_count(800)) == (2, 11)
     # Frame t is centred on sample 80 t: 0..720 are real in clip 0 (800 is past the end).
     assert frame_mask[0].tolist() == [True] * 10 + [False]
@@ -111,7 +114,8 @@ def test_frame_mask_marks_frames_centred_on_real_samples():
     # And it reaches the next layers of a model.
     inputs = keras.Input((800,))
     masks = keras.Input((800,), dtype="bool")
-    seen = keras.layers.LSTM(3, return_sequences=True)(LogMelSpectrogram(sampling_rate=8000)(inputs, mask=masks))
+    seen = keras.layers.LSTM(3, return_sequences=True)(
+        LogMelSpectrogram(sampling_rate=8000)(inputs, mask=masks))
     assert seen.shape == (None, 11, 3)
 
 
@@ -163,7 +167,8 @@ def test_a_saved_model_takes_raw_waveforms(tmp_path, clips):
     model.save(path)
     loaded = keras.saving.load_model(path)
     np.testing.assert_allclose(
-        keras.ops.convert_to_numpy(loaded(clips)), keras.ops.convert_to_numpy(model(clips)), atol=1e-5)
+        keras.ops.convert_to_numpy(loaded(clips)), keras.ops.convert_to_numpy(model(clips)),
+        atol=1e-5)
     assert loaded.get_layer("front").get_config() == model.get_layer("front").get_config()
 
 
@@ -171,11 +176,13 @@ def test_mfcc_matches_the_orthonormal_dct_and_regression_deltas(clips):
     from scipy.fft import dct
 
     layer = MFCC(sampling_rate=8000, num_coefficients=13, deltas=2, delta_width=2)
-    log_mel = keras.ops.convert_to_numpy(LogMelSpectrogram(sampling_rate=8000)(clips)).astype("float64")
+    log_mel = keras.ops.convert_to_numpy(
+        LogMelSpectrogram(sampling_rate=8000)(clips)).astype("float64")
     c = dct(log_mel, type=2, norm="ortho", axis=-1)[..., :13]
 
     def delta(v, width=2):
-        padded = np.concatenate([np.repeat(v[:, :1], width, 1), v, np.repeat(v[:, -1:], width, 1)], 1)
+        padded = np.concatenate(
+            [np.repeat(v[:, :1], width, 1), v, np.repeat(v[:, -1:], width, 1)], 1)
         t = v.shape[1]
         num = sum(n * (padded[:, width + n : width + n + t] - padded[:, width - n : width - n + t])
                   for n in range(1, width + 1))

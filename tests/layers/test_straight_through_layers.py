@@ -9,7 +9,8 @@ from keras_ae.testing import run_layer_test
 
 
 def test_one_hot_layer_checks():
-    run_layer_test(OneHotStraightThrough, {}, (4, 3, 5), (4, 3, 5), expected_num_trainable_weights=0)
+    run_layer_test(OneHotStraightThrough, {}, (4, 3, 5), (4, 3, 5),
+                   expected_num_trainable_weights=0)
 
 
 @pytest.mark.parametrize("stochastic", [False, True])

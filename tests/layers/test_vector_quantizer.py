@@ -18,7 +18,8 @@ OPTIONS = [
 ]
 
 
-@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: "-".join(map(str, o.values())) or "default")
+@pytest.mark.parametrize("options", OPTIONS,
+                         ids=lambda o: "-".join(map(str, o.values())) or "default")
 def test_layer_checks(options):
     run_layer_test(
         VectorQuantizer,
@@ -109,7 +110,9 @@ def test_ema_update_matches_hand_computation():
     n = cluster.sum()
     smoothed = (cluster + eps) / (n + k * eps) * n
     np.testing.assert_allclose(ops.convert_to_numpy(layer.cluster_size), cluster, rtol=1e-5)
-    np.testing.assert_allclose(ops.convert_to_numpy(layer.embedding_sum), emb_sum, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(layer.embedding_sum), emb_sum, rtol=1e-5, atol=1e-6
+    )
     np.testing.assert_allclose(
         ops.convert_to_numpy(layer.embeddings), emb_sum / smoothed[:, None], rtol=1e-5, atol=1e-6
     )

@@ -8,7 +8,6 @@ import keras_ae
 from keras_ae.models import CPC
 
 
-
 def conv_encoder(samples=64, channels=8, stride=4, seed=0):
     """(batch, samples) waveforms → (batch, samples // stride, channels) frames."""
     init = keras.initializers.GlorotUniform(seed=seed)

@@ -57,7 +57,8 @@ moved = sum(not np.allclose(np.asarray(a), s) for a, s in zip(single.weights, in
 assert moved == len(initial), (moved, len(initial))
 for key in logs_single:
     # atol: a log near zero (an estimate at chance) differs in float32 rounding only.
-    np.testing.assert_allclose(logs_single[key], logs_mirrored[key], rtol=1e-4, atol=1e-5, err_msg=key)
+    np.testing.assert_allclose(logs_single[key], logs_mirrored[key], rtol=1e-4, atol=1e-5,
+                               err_msg=key)
 print("OK", moved, len(initial), logs_single["loss"])
 """
 

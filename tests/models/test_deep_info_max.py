@@ -8,7 +8,6 @@ import keras_ae
 from keras_ae.models import DeepInfoMax
 
 
-
 def small_encoder(dim=4, batch_norm=False, seed=0):
     """8×8×1 images → [4×4×6 map, (dim,) sigmoid representation]."""
     init = keras.initializers.GlorotUniform(seed=seed)
@@ -64,7 +63,8 @@ def test_mutual_information_against_numpy(estimator):
             loss = np.mean(_np_logsumexp(scores) - scores[np.arange(len(scores)), labels])
             mi = np.log(6) - loss
         elif estimator == "jsd":
-            mi = np.mean(-_np_softplus(-scores[positive])) - np.mean(_np_softplus(scores[~positive]))
+            mi = (np.mean(-_np_softplus(-scores[positive]))
+                  - np.mean(_np_softplus(scores[~positive])))
             loss = -mi
         else:
             negatives = scores[~positive]

@@ -67,7 +67,8 @@ allowed = ("y_out/bias", "y_shortcut/bias") if estimator == "infonce" else ()
 assert all(path.endswith(allowed) for path in still) if allowed else not still, still
 for key in ("loss", "local_mi", "global_mi", "discriminator_loss", "probe_loss"):
     # atol: a log near zero (an estimate at chance) differs in float32 rounding only.
-    np.testing.assert_allclose(logs_single[key], logs_mirrored[key], rtol=1e-4, atol=1e-5, err_msg=key)
+    np.testing.assert_allclose(logs_single[key], logs_mirrored[key], rtol=1e-4, atol=1e-5,
+                               err_msg=key)
 print("OK", moved, len(initial))
 """
 

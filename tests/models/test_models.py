@@ -141,7 +141,8 @@ def test_kl_to_uniform_matches_numpy():
     binary = _models()["binary"]()
     p = 1 / (1 + np.exp(-logits))
     ref = (p * np.log(2 * p) + (1 - p) * np.log(2 * (1 - p))).mean()
-    assert float(ops.convert_to_numpy(binary._kl_to_uniform(logits))) == pytest.approx(ref, rel=1e-4)
+    assert float(ops.convert_to_numpy(binary._kl_to_uniform(logits))) == pytest.approx(
+        ref, rel=1e-4)
 
 
 def test_bad_arguments():

@@ -8,7 +8,6 @@ from keras_ae.models import QuickThought
 from keras_ae.text import WordPieceTokenizer
 
 
-
 def _bag_of_words(name, vocabulary=50, length=8, dim=16):
     ids = keras.Input((length,), dtype="int32")
     h = keras.layers.Embedding(vocabulary, dim, mask_zero=True)(ids)

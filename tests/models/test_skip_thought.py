@@ -29,7 +29,7 @@ def test_loss_is_the_neighbours_token_cross_entropy():
         logs["token_accuracy"]
     embeddings = keras.ops.convert_to_numpy(model.encoder(ids))
     for side, step in (("previous", -1), ("next", 1)):
-        terms, hits = [], []
+        terms = []
         for i in range(4):
             j = i + step
             if not 0 <= j < 4:
@@ -48,8 +48,10 @@ def test_loss_is_the_neighbours_token_cross_entropy():
 def test_decoders_read_the_target_shifted_right():
     model = SkipThought(_encoder(), vocabulary_size=9, decoder_units=5, embedding_dim=3)
     embeddings = np.zeros((1, 6), "float32")
-    a = keras.ops.convert_to_numpy(model.decode_logits("next", embeddings, np.array([[2, 3, 4, 5, 6]])))
-    b = keras.ops.convert_to_numpy(model.decode_logits("next", embeddings, np.array([[2, 3, 7, 7, 7]])))
+    a = keras.ops.convert_to_numpy(
+        model.decode_logits("next", embeddings, np.array([[2, 3, 4, 5, 6]])))
+    b = keras.ops.convert_to_numpy(
+        model.decode_logits("next", embeddings, np.array([[2, 3, 7, 7, 7]])))
     # Position t sees the targets before t only: changing tokens from 2 on
     # leaves positions 0..2 unchanged.
     np.testing.assert_allclose(a[:, :3], b[:, :3], atol=1e-6)

@@ -78,7 +78,8 @@ def test_one_tokenizer_serves_several_compiled_functions():
     first = tf.function(lambda s: tokenizer(s) + 0)
     second = tf.function(lambda s: tokenizer(s) * 1)
     strings = tf.constant(["the cat", "mat"])
-    assert first(strings).numpy().tolist() == second(strings).numpy().tolist() == [[2, 3, 0], [7, 0, 0]]
+    assert first(strings).numpy().tolist() == second(strings).numpy().tolist() == [
+        [2, 3, 0], [7, 0, 0]]
 
 
 def test_config_round_trip_keeps_the_vocabulary():
@@ -93,7 +94,8 @@ def test_config_round_trip_keeps_the_vocabulary():
 def test_a_saved_model_takes_raw_strings(tmp_path):
     inputs = keras.Input(shape=(), dtype="string")
     ids = WordPieceTokenizer(TINY, sequence_length=5)(inputs)
-    outputs = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(len(TINY), 3, mask_zero=True)(ids))
+    outputs = keras.layers.GlobalAveragePooling1D()(
+        keras.layers.Embedding(len(TINY), 3, mask_zero=True)(ids))
     model = keras.Model(inputs, outputs)
     path = str(tmp_path / "m.keras")
     model.save(path)

@@ -16,7 +16,6 @@ import sys
 import keras
 import numpy as np
 import pytest
-
 import tiny_models
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow",

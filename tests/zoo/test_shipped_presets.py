@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 import pytest
+from make_golden_layouts import GOLDEN
+from make_golden_layouts import weights_layout
 
 import keras_ae
 from keras_ae.data import fashion_mnist
@@ -17,9 +19,6 @@ from keras_ae.evaluation import pooled_features
 from keras_ae.zoo import fashion_mnist as zoo
 from keras_ae.zoo import fsdd as speech_zoo
 from keras_ae.zoo import gutenberg as text_zoo
-
-from make_golden_layouts import GOLDEN
-from make_golden_layouts import weights_layout
 
 IMAGE = (28, 28, 1)
 
