@@ -1,7 +1,7 @@
 import keras
 from keras import ops
 
-from keras_ae.models.inference import in_batches
+from keras_ae.models.inference import batched
 from keras_ae.presets import PresetMixin
 from keras_ae.training import Player
 from keras_ae.training import PlayerTraining
@@ -85,28 +85,14 @@ class AutoEncoder(PlayerTraining, PresetMixin, keras.Model):
         code, _ = self.bottleneck(latent, training=training)
         return self.decoder(code, training=training)
 
-    def encode(self, inputs, batch_size=128):
-        """The encoder's output for `inputs`, in inference mode.
-
-        Runs in batches of `batch_size`, compiled, like `predict` (any
-        number of inputs; numpy out); `batch_size=None` or a symbolic input
-        calls it directly.
-        """
-        batched = in_batches(self, "encode", inputs, batch_size)
-        if batched is not None:
-            return batched
+    @batched
+    def encode(self, inputs):
+        """The encoder's output for `inputs`, in inference mode."""
         return self.encoder(inputs, training=False)
 
-    def decode(self, latent, batch_size=128):
-        """The decoder's output for a latent code, in inference mode.
-
-        Runs in batches of `batch_size`, compiled, like `predict` (any
-        number of inputs; numpy out); `batch_size=None` or a symbolic input
-        calls it directly.
-        """
-        batched = in_batches(self, "decode", latent, batch_size)
-        if batched is not None:
-            return batched
+    @batched
+    def decode(self, latent):
+        """The decoder's output for a latent code, in inference mode."""
         return self.decoder(latent, training=False)
 
     def players(self):

@@ -3,7 +3,7 @@ import numpy as np
 from keras import ops
 
 from keras_ae import backend
-from keras_ae.models.inference import in_batches
+from keras_ae.models.inference import batched
 from keras_ae.presets import PresetMixin
 from keras_ae.training import Player
 from keras_ae.training import PlayerTraining
@@ -150,23 +150,18 @@ class CPC(PlayerTraining, PresetMixin, keras.Model):
     def call(self, inputs, training=False):
         return self.autoregressive(self.encoder(inputs, training=training), training=training)
 
-    def encode(self, inputs, batch_size=128):
+    @batched
+    def encode(self, inputs):
         """The context features `c_t` of `inputs`, in inference mode.
 
         Args:
-            inputs: signals, as the encoder takes them, any number of them.
-            batch_size: int, run in batches of this size, compiled, like
-                `predict` (numpy out); None (or a symbolic input) calls the
-                network directly.
+            inputs: signals, as the encoder takes them.
 
         Returns:
             A `(batch, frames, units)` tensor. The context is causal, so the
             frames of a clip padded at the end (`frame_count` of its length)
             do not depend on the padding.
         """
-        batched = in_batches(self, "encode", inputs, batch_size)
-        if batched is not None:
-            return batched
         context = self(inputs, training=False)
         if context.shape[1] == 0:
             raise ValueError(

@@ -7,7 +7,7 @@ from keras_ae import backend
 from keras_ae.losses import donsker_varadhan_mi
 from keras_ae.losses import info_nce
 from keras_ae.losses import jensen_shannon_mi
-from keras_ae.models.inference import in_batches
+from keras_ae.models.inference import batched
 from keras_ae.presets import PresetMixin
 from keras_ae.training import Player
 from keras_ae.training import PlayerOptimizer
@@ -228,28 +228,14 @@ class DeepInfoMax(PlayerTraining, PresetMixin, keras.Model):
         _, representation = self.encoder(inputs, training=training)
         return representation
 
-    def encode(self, inputs, batch_size=128):
-        """The representation `Y` of `inputs`, in inference mode.
-
-        Runs in batches of `batch_size`, compiled, like `predict` (any
-        number of inputs; numpy out); `batch_size=None` or a symbolic input
-        calls it directly.
-        """
-        batched = in_batches(self, "encode", inputs, batch_size)
-        if batched is not None:
-            return batched
+    @batched
+    def encode(self, inputs):
+        """The representation `Y` of `inputs`, in inference mode."""
         return self.encoder(inputs, training=False)[1]
 
-    def local_features(self, inputs, batch_size=128):
-        """The local feature map `M` of `inputs`, in inference mode.
-
-        Runs in batches of `batch_size`, compiled, like `predict` (any
-        number of inputs; numpy out); `batch_size=None` or a symbolic input
-        calls it directly.
-        """
-        batched = in_batches(self, "local_features", inputs, batch_size)
-        if batched is not None:
-            return batched
+    @batched
+    def local_features(self, inputs):
+        """The local feature map `M` of `inputs`, in inference mode."""
         return self.encoder(inputs, training=False)[0]
 
     def compile(self, optimizer="adam", discriminator_optimizer="adam", probe_optimizer="adam",

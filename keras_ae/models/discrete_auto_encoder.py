@@ -8,7 +8,7 @@ from keras_ae.layers import BinaryStraightThrough
 from keras_ae.layers import GumbelSoftmax
 from keras_ae.layers import OneHotStraightThrough
 from keras_ae.models.auto_encoder import AutoEncoder
-from keras_ae.models.inference import in_batches
+from keras_ae.models.inference import batched
 
 _BOTTLENECKS = (GumbelSoftmax, OneHotStraightThrough, BinaryStraightThrough)
 
@@ -147,28 +147,14 @@ class DiscreteAutoEncoder(AutoEncoder):
         kl = ops.sum(ops.exp(log_q) * (log_q + np.log(categories)), axis=-1)
         return ops.mean(kl)
 
-    def encode(self, inputs, batch_size=128):
-        """The exact one-hot or binary codes of `inputs` (inference).
-
-        Runs in batches of `batch_size`, compiled, like `predict` (any
-        number of inputs; numpy out); `batch_size=None` or a symbolic input
-        calls it directly.
-        """
-        batched = in_batches(self, "encode", inputs, batch_size)
-        if batched is not None:
-            return batched
+    @batched
+    def encode(self, inputs):
+        """The exact one-hot or binary codes of `inputs` (inference)."""
         return self.bottleneck_layer(self.encoder(inputs, training=False), training=False)
 
-    def decode(self, codes, batch_size=128):
-        """Reconstructions from codes (the output of `encode`).
-
-        Runs in batches of `batch_size`, compiled, like `predict` (any
-        number of inputs; numpy out); `batch_size=None` or a symbolic input
-        calls it directly.
-        """
-        batched = in_batches(self, "decode", codes, batch_size)
-        if batched is not None:
-            return batched
+    @batched
+    def decode(self, codes):
+        """Reconstructions from codes (the output of `encode`)."""
         return self.decoder(codes, training=False)
 
     def get_config(self):

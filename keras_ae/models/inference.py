@@ -1,5 +1,6 @@
 """Inference at any size: a model's method run in batches, compiled, like `predict`."""
 
+import functools
 import weakref
 
 import keras
@@ -20,6 +21,27 @@ class _Method(keras.Model):
 
     def call(self, inputs):
         return getattr(self.owner, self.method)(inputs, batch_size=None)
+
+
+_NOTE = """
+
+        Takes any number of inputs and runs them in batches of `batch_size`
+        (default 128), compiled, like `predict` (numpy out); `batch_size=None`
+        or a symbolic input (`keras.Input`) calls the networks directly.
+        """
+
+
+def batched(method):
+    """Makes a model's inference method `method(self, inputs)` take any number
+    of inputs: `method(self, inputs, batch_size=128)`, run by `in_batches`."""
+
+    @functools.wraps(method)
+    def wrapper(self, inputs, batch_size=128):
+        outputs = in_batches(self, method.__name__, inputs, batch_size)
+        return method(self, inputs) if outputs is None else outputs
+
+    wrapper.__doc__ = (method.__doc__ or "").rstrip() + _NOTE
+    return wrapper
 
 
 def in_batches(model, method, inputs, batch_size):

@@ -2,7 +2,7 @@ import keras
 
 from keras_ae.layers import VectorQuantizer
 from keras_ae.models.auto_encoder import AutoEncoder
-from keras_ae.models.inference import in_batches
+from keras_ae.models.inference import batched
 from keras_ae.training import regularization
 
 
@@ -79,28 +79,14 @@ class VQVAE(AutoEncoder):
         outputs = self.quantizer.quantize_with_loss(latent, training=training)
         return outputs["quantized"], outputs["loss"] + regularization(self.quantizer)
 
-    def encode(self, inputs, batch_size=128):
-        """The int32 code indices of `inputs`, e.g. `(batch, 7, 7)`.
-
-        Runs in batches of `batch_size`, compiled, like `predict` (any
-        number of inputs; numpy out); `batch_size=None` or a symbolic input
-        calls it directly.
-        """
-        batched = in_batches(self, "encode", inputs, batch_size)
-        if batched is not None:
-            return batched
+    @batched
+    def encode(self, inputs):
+        """The int32 code indices of `inputs`, e.g. `(batch, 7, 7)`."""
         return self.quantizer.encode(self.encoder(inputs, training=False))
 
-    def decode(self, indices, batch_size=128):
-        """Reconstructions from code indices (the output of `encode`).
-
-        Runs in batches of `batch_size`, compiled, like `predict` (any
-        number of inputs; numpy out); `batch_size=None` or a symbolic input
-        calls it directly.
-        """
-        batched = in_batches(self, "decode", indices, batch_size)
-        if batched is not None:
-            return batched
+    @batched
+    def decode(self, indices):
+        """Reconstructions from code indices (the output of `encode`)."""
         return self.decoder(self.quantizer.decode(indices), training=False)
 
     def get_config(self):
