@@ -31,7 +31,7 @@ class PlayerOptimizer(keras.optimizers.Optimizer):
     >>> import keras, keras_ae
     >>> optimizer = keras_ae.training.PlayerOptimizer(
     ...     {"generator": "adam", "discriminator": keras.optimizers.SGD(0.1)})
-    >>> optimizer["discriminator"].name, optimizer.names
+    >>> type(optimizer["discriminator"]).__name__, optimizer.names
     ('SGD', ['generator', 'discriminator'])
     """
 
