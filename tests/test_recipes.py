@@ -33,7 +33,9 @@ def test_every_recipe_is_known():
     assert sorted(_recipes()) == sorted(CLASSES)
 
 
-@pytest.mark.parametrize("recipe", sorted(CLASSES))
+@pytest.mark.parametrize("recipe", [
+    # cpc_fsdd's smoke run takes 60 s on 2 cores: run with -m slow.
+    pytest.param(r, marks=pytest.mark.slow) if r == "cpc_fsdd" else r for r in sorted(CLASSES)])
 def test_recipe_smoke_run(recipe, tmp_path, data_dir):
     output = tmp_path / recipe
     env = {**os.environ, "KERAS_AE_DATA": data_dir, "TF_CPP_MIN_LOG_LEVEL": "2"}

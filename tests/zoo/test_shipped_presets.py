@@ -113,6 +113,7 @@ def test_dim_preset_reproduces_its_card(data_dir):
     assert accuracy == pytest.approx(card["probe_accuracy_dim_y"], abs=0.005), (accuracy, card)
 
 
+@pytest.mark.slow  # 66 s on 2 cores: over the default run's budget
 def test_cpc_preset_reproduces_its_card(data_dir):
     """The shipped CPC's pooled context features give the card's speaker and
     digit probe accuracies on the standard split (the probe is seeded, so
