@@ -175,22 +175,20 @@ class _Without:
     def __getitem__(self, key):
         return self._store[key]
 
-    def __len__(self):
-        return len(self.keys())
-
 
 def _portable(config):
     """An optimizer's config that loads on any backend.
 
-    `keras.optimizers.SGD` is a backend's own subclass (on PyTorch, from
-    `keras.src.backend.torch.optimizers`), and its config names that module,
-    which another backend cannot use; the public module picks the right one.
+    `keras.optimizers.SGD` is a backend's own subclass (on PyTorch, from the
+    backend's optimizers module), and its config names that module, which
+    another backend cannot import; the public `keras.optimizers` picks the
+    right class on each.
     """
     if isinstance(config, dict):
         config = {k: _portable(v) for k, v in config.items()}
-        module = config.get("module")
-        if isinstance(module, str) and module.startswith("keras.src.backend.") \
-                and ".optimizers" in module:
+        module, name = config.get("module"), config.get("class_name")
+        if isinstance(module, str) and ".optimizers" in module and module != "keras.optimizers" \
+                and isinstance(name, str) and hasattr(keras.optimizers, name):
             config["module"] = "keras.optimizers"
         return config
     if isinstance(config, list):

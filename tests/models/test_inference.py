@@ -87,9 +87,8 @@ print("GROWTH_MB", (after - before) / 1024)
 
 @ON_TENSORFLOW
 def test_memory_is_bounded_by_the_batch_not_the_input():
-    """Encoding 40,000 images grows the process by little more than the output
-    (40 MB), where one unbatched call would hold every image's activations
-    (the first convolution alone: 40,000 × 14 × 14 × 64 floats, 2 GB)."""
+    """Encoding 40,000 images grows the process by less than 400 MB: batches
+    bound it, where one unbatched call holds every image's activations."""
     env = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "2"}
     script = textwrap.dedent(MEMORY).replace("N", "40_000")
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
