@@ -41,6 +41,12 @@ def fsdd(split="train", path=None):
     >>> len(waves), digits[:3], speakers[:3]  # doctest: +SKIP
     (300, array([0, 0, 0]), array([0, 0, 0]))
     """
+    waveforms, digits, speakers, _ = _load(split, path)
+    return waveforms, digits, speakers
+
+
+def _load(split, path):
+    """`fsdd()`'s clips and labels, and the take of each clip (for `spoken_digits`)."""
     if split not in _SPLITS:
         raise ValueError(f"`split` must be one of {_SPLITS}. Received: split={split!r}")
     folder = _find(path)
@@ -69,7 +75,8 @@ def fsdd(split="train", path=None):
         waveforms.append(samples)
     speakers = np.array([e[0] for e in entries])
     digits = np.array([e[1] for e in entries])
-    return waveforms, digits, speakers
+    takes = np.array([e[2] for e in entries])
+    return waveforms, digits, speakers, takes
 
 
 def _find(path):
