@@ -56,6 +56,25 @@ def check(condition, message):
     _raise_unless(ops.convert_to_numpy(condition), message)
 
 
+def checked(value, condition, message):
+    """`value`, once `check(condition, message)` has passed.
+
+    In a TensorFlow graph the check runs before anything that uses the
+    returned value (a control dependency), so an op that would fail on bad
+    values first (a gather of an index out of range) reports this message
+    instead.
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        if not tf.executing_eagerly() and tf.is_symbolic_tensor(condition):
+            with tf.control_dependencies([tf.debugging.Assert(tf.reduce_all(condition),
+                                                              [message])]):
+                return tf.identity(value)
+    check(condition, message)
+    return value
+
+
 def _raise_unless(condition, message):
     if not np.all(condition):
         raise ValueError(message)

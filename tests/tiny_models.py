@@ -69,6 +69,19 @@ def _ids_encoder(name, vocabulary=20, length=6, dim=8, recurrent=False):
     return keras.Model(ids, out, name=name)
 
 
+def _voice_converter(kind):
+    from keras_ae.zoo import voice_conversion as vc
+
+    size = {"content_dim": 4, "speaker_dim": 4, "channels": 8, "blocks": 1}
+    if kind == "adain_vc":
+        return vc.adain_voice_converter(["a", "b", "c"], kl_annealing_steps=4, **size)
+    return vc.adversarial_voice_converter(["a", "b", "c"], mode=kind.split("_")[1],
+                                          ramp_steps=4, adversarial_weight=0.5,
+                                          classifier_steps=2, **size)
+
+
+VOICE_CONVERTERS = ("adain_vc", "adversarial_alternating_vc", "adversarial_reversal_vc")
+
 BUILDERS = {
     "autoencoder": lambda: _auto_encoder("autoencoder"),
     "vqvae": lambda: _auto_encoder("vqvae"),
@@ -81,6 +94,7 @@ BUILDERS = {
     "skip_thought": lambda: models.SkipThought(_ids_encoder("e", recurrent=True),
                                                vocabulary_size=20, decoder_units=8,
                                                embedding_dim=4),
+    **{kind: (lambda kind=kind: _voice_converter(kind)) for kind in VOICE_CONVERTERS},
 }
 
 
@@ -91,6 +105,11 @@ def batch(kind, seed=0):
         return rng.uniform(size=(BATCH, 8, 8, 1)).astype("float32"), np.arange(BATCH) % 3
     if kind == "cpc":
         return rng.normal(size=(BATCH, 64)).astype("float32"), np.arange(BATCH) % 2
+    if kind in VOICE_CONVERTERS:
+        t = np.arange(1200) / 8000
+        f0 = rng.uniform(100, 300, size=(BATCH, 1))
+        waves = 0.3 * np.sin(2 * np.pi * f0 * t) + rng.normal(0, 0.01, (BATCH, 1200))
+        return waves.astype("float32"), np.arange(BATCH) % 3
     if kind in ("quick_thought", "skip_thought"):
         ids = rng.integers(1, 20, size=(BATCH, 6)).astype("int32")
         ids[:, 4:] = 0  # padding
@@ -113,4 +132,9 @@ def optimizer(kind, learning_rate=1e-2, name="adam"):
             player: keras.optimizers.get({"class_name": name,
                                           "config": {"learning_rate": learning_rate}})
             for player in ("discriminator", "encoder", "probe")})
+    if kind == "adversarial_alternating_vc":
+        return keras_ae.training.PlayerOptimizer({
+            player: keras.optimizers.get({"class_name": name,
+                                          "config": {"learning_rate": learning_rate}})
+            for player in ("classifier", "converter")})
     return keras.optimizers.get({"class_name": name, "config": {"learning_rate": learning_rate}})

@@ -1,13 +1,23 @@
-"""Evaluation of learned representations."""
+"""Evaluation of learned representations and of converted speech."""
 
 from keras_ae.evaluation.linear_probe import linear_probe
+from keras_ae.evaluation.mel_cepstral_distortion import dtw_path
+from keras_ae.evaluation.mel_cepstral_distortion import mean_mel_cepstral_distortion
+from keras_ae.evaluation.mel_cepstral_distortion import mel_cepstral_distortion
+from keras_ae.evaluation.mel_cepstral_distortion import mel_cepstrum
 from keras_ae.evaluation.next_sentence_retrieval import next_sentence_retrieval
 from keras_ae.evaluation.next_sentence_retrieval import random_word_vectors_embedder
 from keras_ae.evaluation.next_sentence_retrieval import tfidf_embedder
 from keras_ae.evaluation.pooled_features import pooled_features
+from keras_ae.evaluation.speech_classifier import SpeechClassifier
 
 __all__ = [
+    "SpeechClassifier",
+    "dtw_path",
     "linear_probe",
+    "mean_mel_cepstral_distortion",
+    "mel_cepstral_distortion",
+    "mel_cepstrum",
     "next_sentence_retrieval",
     "pooled_features",
     "random_word_vectors_embedder",

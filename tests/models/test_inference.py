@@ -21,7 +21,9 @@ def _methods(kind):
     return ("encode",)
 
 
-@pytest.mark.parametrize("kind", sorted(tiny_models.BUILDERS))
+# The voice converters take clips of any lengths (tests/models/test_voice_converters.py).
+@pytest.mark.parametrize("kind", sorted(set(tiny_models.BUILDERS)
+                                        - set(tiny_models.VOICE_CONVERTERS)))
 def test_batches_give_what_one_call_gives(kind):
     keras.utils.set_random_seed(0)
     model = tiny_models.build(kind)

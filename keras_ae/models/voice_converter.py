@@ -1,0 +1,405 @@
+import keras
+import numpy as np
+from keras import ops
+
+from keras_ae import backend
+from keras_ae.layers import LogMelSpectrogram
+from keras_ae.presets import PresetMixin
+from keras_ae.training import PlayerTraining
+
+# A speaker vector pooled from fewer frames than this (0.1 s) says little
+# about the voice.
+MIN_TARGET_FRAMES = 10
+
+
+class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
+    """The base of keras-ae's voice converters: log-mel frames in, waveforms out.
+
+    A converter splits an utterance's log-mel frames into a content code
+    (what is said) and a speaker vector (who says it), and decodes the
+    content with another speaker's vector. This class holds what every
+    converter shares; subclasses (`AdversarialVoiceConverter`,
+    `AdaINVoiceConverter`) say where the speaker vector comes from and how
+    the content is kept free of the speaker.
+
+    - Features: `LogMelSpectrogram` frames (25 ms windows every 10 ms),
+      standardised per band with statistics that `adapt()` measures on
+      training clips (mean 0 and standard deviation 1 until then). The
+      statistics are weights, saved with the model.
+    - Networks take a frame mask, `(batch, frames)`, 1 on real frames and 0
+      on padding, as their last input, and must leave real frames
+      independent of the padding (the zoo's networks zero the padding after
+      every convolution and pool and normalise over real frames only), so
+      a clip converts the same alone or in a batch.
+    - Training data: waveforms `(batch, samples)` (e.g. the fixed-length
+      crops of `keras_ae.data.audio_batches(..., crop_length=n)`) or
+      `(waveforms, sample_mask)` (its padded batches), with the speakers'
+      indices into `speakers` as `y`.
+    - Waveforms come back by Griffin-Lim (`LogMelSpectrogram.to_waveform`).
+
+    Args:
+        content_encoder: a Keras model `[frames, mask] -> content`, from
+            `(batch, frames, num_mel_bins)` and `(batch, frames)` to
+            `(batch, frames, content_dim)`.
+        decoder: a Keras model `[content, speaker_vector, mask] -> frames`,
+            with `speaker_vector` of shape `(batch, speaker_dim)`.
+        speakers: the names of the training speakers, a non-empty sequence of
+            distinct str; `y` indexes it.
+        sampling_rate: int, samples per second of the audio. Defaults to 8000.
+        num_mel_bins: int >= 1, mel bands of the features. Defaults to 40.
+        griffin_lim_iterations: int >= 1, Griffin-Lim iterations when
+            `convert` makes waveforms. Defaults to 32.
+        **kwargs: `keras.Model` keyword arguments such as `name`.
+    """
+
+    builds_itself = True
+
+    def __init__(self, content_encoder, decoder, speakers, sampling_rate=8000, num_mel_bins=40,
+                 griffin_lim_iterations=32, **kwargs):
+        super().__init__(**kwargs)
+        for name, value in (("sampling_rate", sampling_rate), ("num_mel_bins", num_mel_bins),
+                            ("griffin_lim_iterations", griffin_lim_iterations)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={value!r}")
+        if isinstance(speakers, str) or not isinstance(speakers, (list, tuple)) or not speakers \
+                or not all(isinstance(s, str) and s for s in speakers) \
+                or len(set(speakers)) != len(speakers):
+            raise ValueError(
+                "`speakers` must be a non-empty list of distinct speaker names (str). "
+                f"Received: speakers={speakers!r}")
+        self.sampling_rate = int(sampling_rate)
+        self.num_mel_bins = int(num_mel_bins)
+        self.griffin_lim_iterations = int(griffin_lim_iterations)
+        self.speakers = tuple(speakers)
+        self.content_encoder = _network(content_encoder, "content_encoder", 2)
+        self.decoder = _network(decoder, "decoder", 3)
+        self.log_mel = LogMelSpectrogram(sampling_rate=self.sampling_rate,
+                                         num_mel_bins=self.num_mel_bins, name="log_mel")
+        self.content_dim = _last_dim(self.content_encoder.outputs[0], "content_encoder")
+        _expect_dim(self.content_encoder.inputs[0], self.num_mel_bins, "content_encoder",
+                    "its frames input", "num_mel_bins")
+        _expect_dim(self.decoder.inputs[0], self.content_dim, "decoder", "its content input",
+                    "the content encoder's output size")
+        _expect_dim(self.decoder.outputs[0], self.num_mel_bins, "decoder", "its output",
+                    "num_mel_bins")
+        self.speaker_dim = _last_dim(self.decoder.inputs[1], "decoder")
+        self.feature_mean = self.add_weight(name="feature_mean", shape=(self.num_mel_bins,),
+                                            initializer="zeros", trainable=False,
+                                            dtype="float32", autocast=False)
+        self.feature_std = self.add_weight(name="feature_std", shape=(self.num_mel_bins,),
+                                           initializer="ones", trainable=False,
+                                           dtype="float32", autocast=False)
+        self.step = self.add_weight(name="step", shape=(), initializer="zeros",
+                                    trainable=False, dtype="float32", autocast=False)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
+
+    # The features.
+
+    def adapt(self, waveforms):
+        """Sets the per-band mean and standard deviation of the features.
+
+        Args:
+            waveforms: training clips, a list of 1-d float arrays or a 2-d
+                array, at `sampling_rate`.
+        """
+        frames = np.concatenate(self._log_mels(self._clips(waveforms, "waveforms")))
+        self.feature_mean.assign(frames.mean(0))
+        self.feature_std.assign(np.maximum(frames.std(0), 1e-3))
+
+    def features(self, inputs):
+        """Standardised log-mel frames and their mask of a training batch.
+
+        Args:
+            inputs: waveforms `(batch, samples)`, or `(waveforms,
+                sample_mask)`.
+
+        Returns:
+            `(frames, mask)`: float32 `(batch, frames, num_mel_bins)` and
+            `(batch, frames)` (1 on real frames).
+        """
+        if isinstance(inputs, (list, tuple)):
+            if len(inputs) != 2:
+                raise ValueError(
+                    f"{type(self).__name__} takes waveforms or (waveforms, mask). Received: "
+                    f"a sequence of {len(inputs)} inputs")
+            waves, sample_mask = inputs
+        else:
+            waves, sample_mask = inputs, None
+        waves = ops.cast(waves, "float32")
+        if len(waves.shape) != 2:
+            raise ValueError(
+                f"{type(self).__name__} takes waveforms of shape (batch, samples). Received: "
+                f"shape={tuple(waves.shape)}")
+        frames = self.standardise(self.log_mel(waves))
+        if sample_mask is None:
+            mask = ops.ones(ops.shape(frames)[:2], "float32")
+        else:
+            mask = ops.cast(self.log_mel.compute_mask(waves, ops.cast(sample_mask, "bool")),
+                            "float32")
+            frames = frames * mask[..., None]
+        return frames, mask
+
+    def standardise(self, log_mel):
+        """Log-mel frames → the networks' features (per-band standardised)."""
+        return (ops.cast(log_mel, "float32") - self.feature_mean) / self.feature_std
+
+    def unstandardise(self, frames):
+        """The networks' features → log-mel frames."""
+        return ops.cast(frames, "float32") * self.feature_std + self.feature_mean
+
+    def reconstruction_error(self, frames, reconstruction, mask, sample_weight=None):
+        """The mean absolute error over real frames and bands, a float32 scalar.
+
+        With `sample_weight`, `(batch,)`, the clips' errors (each a mean over
+        its real frames) are averaged with those weights.
+        """
+        error = ops.abs(ops.cast(reconstruction, "float32") - frames) * mask[..., None]
+        if sample_weight is None:
+            return ops.sum(error) / ops.maximum(ops.sum(mask) * self.num_mel_bins, 1.0)
+        per_clip = ops.sum(error, axis=(1, 2)) / ops.maximum(
+            ops.sum(mask, axis=1) * self.num_mel_bins, 1.0)
+        return weighted_mean(per_clip, sample_weight)
+
+    def call(self, inputs, training=False):
+        frames, mask = self.features(inputs)
+        return self.content_encoder([frames, mask], training=training)
+
+    # Conversion.
+
+    def speaker_vector(self, target):
+        """The decoder's speaker vector for `target`, a float32 numpy array.
+
+        Args:
+            target: a name in `speakers` (subclasses may take more).
+        """
+        raise NotImplementedError
+
+    def convert(self, waveforms, target, batch_size=32, sampling_rate=None, seed=0):
+        """Says each clip again in the voice of `target`.
+
+        Args:
+            waveforms: mono clips at `sampling_rate`: a list of 1-d float
+                arrays of any lengths, or a 2-d array `(clips, samples)`.
+            target: a speaker name in `speakers` (`AdaINVoiceConverter` also
+                takes a 1-d waveform of any voice).
+            batch_size: int >= 1, clips per network call. The result does not
+                depend on it.
+            sampling_rate: None, or the clips' rate in Hz, which must be the
+                model's (resample with `keras_ae.data.resample`).
+            seed: int, seed of Griffin-Lim's initial phase.
+
+        Returns:
+            A list of float32 waveforms, one per clip, each as long as its
+            clip.
+        """
+        self._check_call(sampling_rate, batch_size)
+        clips = self._clips(waveforms, "waveforms")
+        vector = np.asarray(self.speaker_vector(target), "float32")
+        converted = [None] * len(clips)
+        for index, frames, mask in self._padded_batches(clips, batch_size):
+            vectors = np.repeat(vector[None], len(index), axis=0)
+            output = self._decode(frames, vectors, mask)
+            for row, i in enumerate(index):
+                converted[i] = output[row, :self.log_mel.frame_count(len(clips[i]))]
+        return [self._vocode(frames, len(clip), seed) for frames, clip in zip(converted, clips)]
+
+    def encode_content(self, waveforms, batch_size=32, sampling_rate=None):
+        """The content code of each clip, in inference mode.
+
+        Returns:
+            A list of float32 arrays `(frames, content_dim)`, one per clip.
+        """
+        self._check_call(sampling_rate, batch_size)
+        clips = self._clips(waveforms, "waveforms")
+        codes = [None] * len(clips)
+        for index, frames, mask in self._padded_batches(clips, batch_size):
+            content = _run(self.content_encoder, frames, mask)
+            for row, i in enumerate(index):
+                codes[i] = content[row, :self.log_mel.frame_count(len(clips[i]))]
+        return codes
+
+    def reconstruct(self, waveforms, speakers, batch_size=32):
+        """Log-mel frames of each clip decoded with its own speaker's vector.
+
+        Args:
+            waveforms: clips, as `convert` takes them.
+            speakers: one target per clip, as `speaker_vector` takes them.
+
+        Returns:
+            A list of float32 log-mel arrays `(frames, num_mel_bins)`.
+        """
+        self._check_call(None, batch_size)
+        clips = self._clips(waveforms, "waveforms")
+        if len(speakers) != len(clips):
+            raise ValueError(
+                f"`speakers` must have one entry per clip ({len(clips)}). Received: "
+                f"{len(speakers)} entries")
+        vectors = np.stack([np.asarray(self.speaker_vector(s), "float32") for s in speakers])
+        frames_out = [None] * len(clips)
+        for index, frames, mask in self._padded_batches(clips, batch_size):
+            output = self._decode(frames, vectors[index], mask)
+            for row, i in enumerate(index):
+                frames_out[i] = output[row, :self.log_mel.frame_count(len(clips[i]))]
+        return frames_out
+
+    def speaker_index(self, name):
+        """The index of speaker `name` in `speakers`."""
+        if not isinstance(name, str) or name not in self.speakers:
+            raise ValueError(
+                f"Unknown speaker {name!r}: {type(self).__name__} '{self.name}' knows the "
+                f"speakers {list(self.speakers)}.")
+        return self.speakers.index(name)
+
+    def _decode(self, frames, vectors, mask):
+        """Log-mel frames decoded from `frames`' content with `vectors`, numpy."""
+        content = self.content_encoder([ops.convert_to_tensor(frames), ops.convert_to_tensor(mask)],
+                                       training=False)
+        output = self.decoder([content, ops.convert_to_tensor(vectors),
+                               ops.convert_to_tensor(mask)], training=False)
+        return np.asarray(ops.convert_to_numpy(self.unstandardise(output)), "float32")
+
+    def _vocode(self, log_mel, length, seed):
+        wave = ops.convert_to_numpy(self.log_mel.to_waveform(
+            log_mel, iterations=self.griffin_lim_iterations, seed=seed))
+        wave = np.asarray(wave, "float32")[:length]
+        return np.pad(wave, (0, length - len(wave)))
+
+    def _check_call(self, sampling_rate, batch_size):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+                or batch_size < 1:
+            raise ValueError(f"`batch_size` must be an int >= 1. Received: "
+                             f"batch_size={batch_size!r}")
+        if sampling_rate is not None and sampling_rate != self.sampling_rate:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' works on audio at {self.sampling_rate} "
+                f"Hz. Received: sampling_rate={sampling_rate!r}; resample the clips first "
+                "with keras_ae.data.resample(waveform, rate, "
+                f"{self.sampling_rate}).")
+
+    def _clips(self, waveforms, name):
+        """`waveforms` as a list of float32 mono clips, checked."""
+        if isinstance(waveforms, np.ndarray) and waveforms.ndim == 2:
+            waveforms = list(waveforms)
+        elif isinstance(waveforms, np.ndarray) and waveforms.ndim == 1:
+            raise ValueError(
+                f"`{name}` must be a list of clips or a 2-d array (clips, samples); for one "
+                f"clip pass [clip]. Received: a 1-d array of shape {waveforms.shape}")
+        if not isinstance(waveforms, (list, tuple)) or not waveforms:
+            raise ValueError(
+                f"`{name}` must be a non-empty list of 1-d float arrays or a 2-d array "
+                f"(clips, samples). Received: {type(waveforms).__name__}")
+        clips = []
+        for i, clip in enumerate(waveforms):
+            clips.append(self._clip(clip, f"{name}[{i}]"))
+        return clips
+
+    def _clip(self, clip, name):
+        clip = np.asarray(clip, "float32")
+        if clip.ndim != 1:
+            raise ValueError(
+                f"`{name}` must be mono audio, shape (samples,). Received: shape={clip.shape}"
+                "; mix the channels down first (e.g. clip.mean(axis=-1)).")
+        if len(clip) < self.log_mel.min_samples:
+            raise ValueError(
+                f"`{name}` must hold at least {self.log_mel.min_samples} samples. Received: "
+                f"{len(clip)} samples")
+        if not np.all(np.isfinite(clip)):
+            raise ValueError(f"`{name}` holds NaN or Inf values")
+        return clip
+
+    def _log_mels(self, clips):
+        return [np.asarray(ops.convert_to_numpy(self.log_mel(clip[None])))[0] for clip in clips]
+
+    def _padded_batches(self, clips, batch_size):
+        """Standardised frames of the clips, by length, in zero-padded batches.
+
+        Each clip's log-mel frames are computed alone (so the analysis
+        windows at its end see the clip reflected, not the padding).
+
+        Yields:
+            `(indices, frames, mask)`: the clips' positions in `clips`, a
+            float32 `(batch, frames, num_mel_bins)` array and its mask.
+        """
+        order = np.argsort([len(c) for c in clips], kind="stable")
+        for start in range(0, len(order), int(batch_size)):
+            index = order[start:start + int(batch_size)]
+            mels = [np.asarray(ops.convert_to_numpy(self.standardise(m)))
+                    for m in self._log_mels([clips[i] for i in index])]
+            longest = max(len(m) for m in mels)
+            frames = np.zeros((len(index), longest, self.num_mel_bins), "float32")
+            mask = np.zeros((len(index), longest), "float32")
+            for row, m in enumerate(mels):
+                frames[row, :len(m)] = m
+                mask[row, :len(m)] = 1.0
+            yield index, frames, mask
+
+    def _speaker_labels(self, y):
+        """`y` as int32 speaker indices, checked to be in range on every backend."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} trains on the speakers' indices as `y` (into "
+                f"`speakers`={list(self.speakers)}). Received: y=None")
+        labels = ops.cast(ops.reshape(y, (-1,)), "int32")
+        return backend.checked(
+            labels, ops.all((labels >= 0) & (labels < len(self.speakers))),
+            f"`y` must hold speaker indices in [0, {len(self.speakers)}) (into "
+            f"`speakers`={list(self.speakers)}).")
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "content_encoder": keras.saving.serialize_keras_object(self.content_encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            "speakers": list(self.speakers),
+            "sampling_rate": self.sampling_rate,
+            "num_mel_bins": self.num_mel_bins,
+            "griffin_lim_iterations": self.griffin_lim_iterations,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key, value in config.items():
+            if isinstance(value, dict) and "class_name" in value:
+                config[key] = keras.saving.deserialize_keras_object(value)
+        return cls(**config)
+
+
+def weighted_mean(values, sample_weight=None):
+    """The mean of per-clip `values`, `(batch,)`, weighted by `sample_weight` if given."""
+    values = ops.cast(values, "float32")
+    if sample_weight is None:
+        return ops.mean(values)
+    weight = ops.cast(ops.reshape(sample_weight, (-1,)), "float32")
+    return ops.sum(values * weight) / ops.maximum(ops.sum(weight), 1e-12)
+
+
+def _run(network, *arrays):
+    """A network's inference-mode output for numpy inputs, as numpy."""
+    output = network([ops.convert_to_tensor(a) for a in arrays], training=False)
+    return np.asarray(ops.convert_to_numpy(output), "float32")
+
+
+def _network(value, name, inputs):
+    if not isinstance(value, keras.Model) or not value.built or len(value.inputs or ()) != inputs:
+        raise ValueError(
+            f"`{name}` must be a built Keras model (Functional) with {inputs} inputs, the last "
+            f"a (batch, frames) mask. Received: {name}={value!r}")
+    return value
+
+
+def _last_dim(tensor, name):
+    dim = tensor.shape[-1]
+    if dim is None:
+        raise ValueError(f"`{name}` must have inputs and outputs of a known last size. "
+                         f"Received: a tensor of shape {tuple(tensor.shape)}")
+    return int(dim)
+
+
+def _expect_dim(tensor, expected, name, what, meaning):
+    dim = _last_dim(tensor, name)
+    if dim != expected:
+        raise ValueError(
+            f"`{name}`: {what} must have {expected} channels ({meaning}). Received: "
+            f"shape {tuple(tensor.shape)}")
