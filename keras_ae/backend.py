@@ -75,6 +75,26 @@ def checked(value, condition, message):
     return value
 
 
+def compiled(function):
+    """`function` compiled by the backend: `tf.function`, `jax.jit`, or as it is.
+
+    For inference-time numerics written with `keras.ops` (Griffin-Lim's
+    loop of STFTs), which run many small ops: compiled, they run as one
+    graph. The function is traced again for every new input shape, so call
+    it on a few shapes (pad to buckets).
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(function, autograph=False)
+    if backend == "jax":
+        import jax
+
+        return jax.jit(function)
+    return function
+
+
 def _raise_unless(condition, message):
     if not np.all(condition):
         raise ValueError(message)

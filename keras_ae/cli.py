@@ -5,6 +5,8 @@ import os
 import runpy
 import sys
 
+import numpy as np
+
 RECIPES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes")
 
 
@@ -12,7 +14,7 @@ def _recipes():
     if not os.path.isdir(RECIPES_DIR):
         return []
     return sorted(f[:-3] for f in os.listdir(RECIPES_DIR)
-                  if f.endswith(".py") and f[:-3] not in ("common", "update_cards")
+                  if f.endswith(".py") and f[:-3] not in ("common", "update_cards", "voice_common")
                   and not f.startswith("_"))
 
 
@@ -33,6 +35,14 @@ def main(argv=None):
     demo.add_argument("--logdir", default="runs/demo",
                       help="with --train: TensorBoard log folder ('' for none)")
     sub.add_parser("list", help="the shipped presets and their metrics")
+    convert = sub.add_parser("convert", help="voice conversion with a converter preset: say "
+                             "--source again in the voice of --target")
+    convert.add_argument("preset", help="a voice-converter preset (e.g. adain_vc_fsdd_flite) "
+                         "or a preset folder")
+    convert.add_argument("--source", required=True, help="mono WAV file to convert")
+    convert.add_argument("--target", required=True, help="a speaker the preset knows (see "
+                         "the preset's card), or, for AdaIN presets, a mono WAV file of any voice")
+    convert.add_argument("--output", required=True, help="WAV file to write")
     train = sub.add_parser("train", help="run a recipe: train a preset from scratch "
                            "(options after the name go to the recipe; try RECIPE --help)")
     train.add_argument("recipe", help=f"one of {_recipes()}")
@@ -64,6 +74,12 @@ def main(argv=None):
             metrics = ", ".join(f"{k}={v}" for k, v in metadata.get("metrics", {}).items())
             print(f"{name}  ({metadata.get('class_name', '?').split('>')[-1]}, "
                   f"{metadata.get('parameter_count', '?')} parameters)\n    {metrics}")
+    elif args.command == "convert":
+        try:
+            _convert(args.preset, args.source, args.target, args.output)
+        except (ValueError, FileNotFoundError) as error:
+            print(f"keras-ae convert: {error}", file=sys.stderr)
+            return 1
     elif args.command == "train":
         recipes = _recipes()
         if not recipes:
@@ -76,3 +92,29 @@ def main(argv=None):
         sys.path.insert(0, RECIPES_DIR)
         runpy.run_path(sys.argv[0], run_name="__main__")
     return 0
+
+
+def _convert(preset, source, target, output):
+    from keras_ae.data import read_wav
+    from keras_ae.data import resample
+    from keras_ae.data import write_wav
+    from keras_ae.models import VoiceConverter
+    from keras_ae.presets import load_preset
+
+    model = load_preset(preset)
+    if not isinstance(model, VoiceConverter):
+        raise ValueError(f"{preset!r} is a {type(model).__name__}, not a voice converter.")
+
+    def read(path):
+        samples, rate = read_wav(path)
+        if rate != model.sampling_rate:
+            samples = resample(samples, rate, model.sampling_rate)
+        return samples
+
+    clip = read(source)
+    if os.path.isfile(target) or target.lower().endswith(".wav"):
+        target = read(target)
+    converted = model.convert([clip], target)[0]
+    write_wav(output, np.clip(converted, -1.0, 1.0), model.sampling_rate)
+    print(f"Wrote {output} ({len(converted) / model.sampling_rate:.2f} s at "
+          f"{model.sampling_rate} Hz).")

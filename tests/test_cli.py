@@ -2,9 +2,11 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from keras_ae import demo
+from keras_ae.cli import main
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -42,3 +44,37 @@ def test_cli_help(argv):
     result = subprocess.run([sys.executable, "-m", "keras_ae", *argv], capture_output=True,
                             text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0 and "demo" in result.stdout
+
+
+def test_convert_resamples_and_writes_a_wav(tmp_path, capsys):
+    import tiny_models
+
+    from keras_ae.data import read_wav
+    from keras_ae.data import write_wav
+
+    model = tiny_models.build("adain_vc")
+    folder = model.save_to_preset(str(tmp_path / "preset"))
+    t = np.arange(16000) / 16000
+    write_wav(tmp_path / "in.wav", (0.3 * np.sin(2 * np.pi * 220 * t)).astype("float32"), 16000)
+    write_wav(tmp_path / "voice.wav", (0.3 * np.sin(2 * np.pi * 150 * t[:8000])).astype(
+        "float32"), 8000)
+    out = tmp_path / "out.wav"
+    assert main(["convert", folder, "--source", str(tmp_path / "in.wav"), "--target",
+                 str(tmp_path / "voice.wav"), "--output", str(out)]) == 0
+    samples, rate = read_wav(out)
+    assert rate == 8000 and len(samples) == 8000  # 1 s, resampled from 16 kHz
+    assert "Wrote" in capsys.readouterr().out
+    # A speaker it does not know: the known ones are listed, nothing is written.
+    assert main(["convert", folder, "--source", str(tmp_path / "in.wav"), "--target", "zed",
+                 "--output", str(tmp_path / "no.wav")]) == 1
+    assert "['a', 'b', 'c']" in capsys.readouterr().err
+    assert not (tmp_path / "no.wav").exists()
+
+
+def test_convert_refuses_a_preset_that_is_not_a_converter(tmp_path, capsys):
+    from keras_ae.data import write_wav
+
+    write_wav(tmp_path / "in.wav", np.zeros(4000, "float32"), 8000)
+    assert main(["convert", "vqvae_fashion_mnist", "--source", str(tmp_path / "in.wav"),
+                 "--target", "slt", "--output", str(tmp_path / "out.wav")]) == 1
+    assert "not a voice converter" in capsys.readouterr().err

@@ -20,13 +20,19 @@ CLASSES = {
     "dim_fashion_mnist": keras_ae.models.DeepInfoMax,
     "cpc_fsdd": keras_ae.models.CPC,
     "quickthought_gutenberg": keras_ae.models.QuickThought,
+    "adversarial_vc_fsdd_flite": keras_ae.models.AdversarialVoiceConverter,
+    "adain_vc_fsdd_flite": keras_ae.models.AdaINVoiceConverter,
 }
 # The metric each recipe's card is about.
 HEADLINE = {
     "dim_fashion_mnist": "probe_accuracy_dim_y",
     "cpc_fsdd": "unseen_speaker_digit_accuracy_cpc",
     "quickthought_gutenberg": "alice_mrr_quick_thought",
+    "adversarial_vc_fsdd_flite": "alternating_target_share",
+    "adain_vc_fsdd_flite": "adain_target_share",
 }
+# Smoke runs of a minute or more on 2 cores: run with -m slow.
+SLOW = ("cpc_fsdd", "adversarial_vc_fsdd_flite", "adain_vc_fsdd_flite")
 
 
 def test_every_recipe_is_known():
@@ -34,8 +40,7 @@ def test_every_recipe_is_known():
 
 
 @pytest.mark.parametrize("recipe", [
-    # cpc_fsdd's smoke run takes 60 s on 2 cores: run with -m slow.
-    pytest.param(r, marks=pytest.mark.slow) if r == "cpc_fsdd" else r for r in sorted(CLASSES)])
+    pytest.param(r, marks=pytest.mark.slow) if r in SLOW else r for r in sorted(CLASSES)])
 def test_recipe_smoke_run(recipe, tmp_path, data_dir):
     output = tmp_path / recipe
     env = {**os.environ, "KERAS_AE_DATA": data_dir, "TF_CPP_MIN_LOG_LEVEL": "2"}

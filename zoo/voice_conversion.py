@@ -123,17 +123,31 @@ def decoder(content_dim=16, speaker_dim=64, channels=128, blocks=3, kernel_size=
 
 
 def adversarial_voice_converter(speakers, mode="alternating", content_dim=16, speaker_dim=64,
-                                channels=128, blocks=3, **kwargs):
+                                channels=128, blocks=3, instance_norm=True, **kwargs):
     """`AdversarialVoiceConverter` with these networks (as in `adversarial_vc_fsdd_flite`).
 
-    `mode="none"` is the ablation: a speaker-conditioned auto-encoder with no
-    adversary and no instance normalisation.
+    The content encoder is instance-normalised, as in the paper's code (its
+    encoder and classifier use `InstanceNorm1d`); the adversary removes what
+    the normalisation leaves.
     """
     return AdversarialVoiceConverter(
-        content_encoder(content_dim, channels, blocks),
+        content_encoder(content_dim, channels, blocks, instance_norm=instance_norm),
         decoder(content_dim, speaker_dim, channels, blocks),
         speaker_classifier(len(speakers), content_dim, channels, max(1, blocks - 1)),
         speakers=list(speakers), mode=mode, name="adversarial_voice_converter", **kwargs)
+
+
+def speaker_conditioned_auto_encoder(speakers, content_dim=16, speaker_dim=64, channels=128,
+                                     blocks=3, **kwargs):
+    """The papers' ablation: the same encoder and decoder, no adversary, no IN.
+
+    An `AdversarialVoiceConverter` in mode `"none"` (its classifier only
+    watches the code) with a content encoder without instance
+    normalisation: nothing stops the code from carrying the voice, so the
+    decoder tends to ignore its speaker input.
+    """
+    return adversarial_voice_converter(speakers, "none", content_dim, speaker_dim, channels,
+                                       blocks, instance_norm=False, **kwargs)
 
 
 def adain_voice_converter(speakers, content_dim=16, speaker_dim=64, channels=128, blocks=3,

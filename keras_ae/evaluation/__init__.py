@@ -10,9 +10,17 @@ from keras_ae.evaluation.next_sentence_retrieval import random_word_vectors_embe
 from keras_ae.evaluation.next_sentence_retrieval import tfidf_embedder
 from keras_ae.evaluation.pooled_features import pooled_features
 from keras_ae.evaluation.speech_classifier import SpeechClassifier
+from keras_ae.evaluation.voice_conversion import ConversionJudges
+from keras_ae.evaluation.voice_conversion import content_probe
+from keras_ae.evaluation.voice_conversion import conversion_scores
+from keras_ae.evaluation.voice_conversion import evaluation_pairs
 
 __all__ = [
+    "ConversionJudges",
     "SpeechClassifier",
+    "content_probe",
+    "conversion_scores",
+    "evaluation_pairs",
     "dtw_path",
     "linear_probe",
     "mean_mel_cepstral_distortion",

@@ -10,6 +10,7 @@ from keras_ae.training import PlayerTraining
 # A speaker vector pooled from fewer frames than this (0.1 s) says little
 # about the voice.
 MIN_TARGET_FRAMES = 10
+_VOCODERS = {}
 
 
 class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
@@ -202,7 +203,7 @@ class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
             output = self._decode(frames, vectors, mask)
             for row, i in enumerate(index):
                 converted[i] = output[row, :self.log_mel.frame_count(len(clips[i]))]
-        return [self._vocode(frames, len(clip), seed) for frames, clip in zip(converted, clips)]
+        return self._vocode(converted, [len(c) for c in clips], seed, batch_size)
 
     def encode_content(self, waveforms, batch_size=32, sampling_rate=None):
         """The content code of each clip, in inference mode.
@@ -259,11 +260,46 @@ class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
                                ops.convert_to_tensor(mask)], training=False)
         return np.asarray(ops.convert_to_numpy(self.unstandardise(output)), "float32")
 
-    def _vocode(self, log_mel, length, seed):
-        wave = ops.convert_to_numpy(self.log_mel.to_waveform(
-            log_mel, iterations=self.griffin_lim_iterations, seed=seed))
-        wave = np.asarray(wave, "float32")[:length]
-        return np.pad(wave, (0, length - len(wave)))
+    def _vocode(self, log_mels, lengths, seed, batch_size):
+        """Waveforms of `lengths` samples for log-mel frames, by Griffin-Lim.
+
+        Each clip's frames are padded with silent frames (zero magnitude) up
+        to a multiple of 32 frames, at least 4 past its end, so the compiled
+        Griffin-Lim is traced for a few shapes only; clips of one such
+        bucket are vocoded together in batches of `batch_size` (the initial
+        phase is shared by a batch, so a batch gives what each clip gives
+        alone).
+        """
+        key = (self.sampling_rate, self.num_mel_bins, self.griffin_lim_iterations, seed,
+               keras.backend.backend())
+        if key not in _VOCODERS:
+            log_mel = LogMelSpectrogram(sampling_rate=self.sampling_rate,
+                                        num_mel_bins=self.num_mel_bins)
+            iterations = self.griffin_lim_iterations
+
+            def vocode(frames):
+                return log_mel.to_waveform(frames, iterations=iterations, seed=seed)
+
+            # Shared by every converter of these settings: traced once per shape.
+            _VOCODERS[key] = backend.compiled(vocode)
+        vocode = _VOCODERS[key]
+        buckets = {}
+        for i, frames in enumerate(log_mels):
+            buckets.setdefault(-(-(len(frames) + 4) // 32) * 32, []).append(i)
+        waves = [None] * len(log_mels)
+        for size, members in sorted(buckets.items()):
+            for start in range(0, len(members), batch_size):
+                chunk = members[start:start + batch_size]
+                # Full batches only: one trace per bucket.
+                batch = np.full((batch_size, size, self.num_mel_bins), -50.0, "float32")
+                for row, i in enumerate(chunk):
+                    batch[row, :len(log_mels[i])] = log_mels[i]
+                out = np.asarray(ops.convert_to_numpy(vocode(ops.convert_to_tensor(batch))),
+                                 "float32")
+                for row, i in enumerate(chunk):
+                    wave = out[row, :lengths[i]]
+                    waves[i] = np.pad(wave, (0, lengths[i] - len(wave)))
+        return waves
 
     def _check_call(self, sampling_rate, batch_size):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
