@@ -75,7 +75,8 @@ def main():
                   seconds["adain"], DESCRIPTION, notes,
                   data=recipe.DATA.format(train=len(data.train[0]), test=len(data.test[0])),
                   input_shape=None, evaluated_on="the test takes, by judges and probes trained "
-                  "on the training takes")
+                  "on the training takes",
+                  extra_metadata={"golden": recipe.golden_numbers(model)})
     recipe.move_examples(args.output)
 
 

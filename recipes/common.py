@@ -103,14 +103,17 @@ def baseline_metrics():
 
 
 def finish(model, args, metrics, train_seconds, description, notes=(), data=None,
-           input_shape=IMAGE_SHAPE, evaluated_on="the Fashion-MNIST test images"):
+           input_shape=IMAGE_SHAPE, evaluated_on="the Fashion-MNIST test images",
+           extra_metadata=None):
     """Saves the preset and its model card, and prints the metrics.
 
     `notes` are paragraphs of Markdown for the card, after the metrics.
     `data` describes the training data (default: the Fashion-MNIST images
     used), `input_shape` is one input's shape without the batch axis (the
     preset is built by calling the model on zeros of that shape), and
-    `evaluated_on` ends the card's "Metrics on ..." heading.
+    `evaluated_on` ends the card's "Metrics on ..." heading, and
+    `extra_metadata` (a dict) adds keys to `metadata.json` (e.g. golden
+    outputs for the tests).
     """
     metrics = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in metrics.items()}
     metadata = {
@@ -127,6 +130,7 @@ def finish(model, args, metrics, train_seconds, description, notes=(), data=None
     }
     if notes:
         metadata["notes"] = list(notes)
+    metadata.update(extra_metadata or {})
     os.makedirs(args.output, exist_ok=True)
     model.save_to_preset(args.output, metadata=metadata, input_shape=input_shape)
     baselines = write_card(args.output, args.name)

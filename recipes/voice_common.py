@@ -185,6 +185,9 @@ ROWS = (
     ("source_share_as_target", "baseline: unconverted sources labelled as the target"),
     ("word_kept", "conversions that keep the source's digit (digit judge)"),
     ("source_word_accuracy", "baseline: the digit judge on the unconverted sources"),
+    ("resynthesized_word_accuracy", "ceiling: digit judge on the sources' own log-mel through "
+     "Griffin-Lim"),
+    ("resynthesized_speaker_accuracy", "ceiling: speaker judge on the same (own speaker)"),
     ("content_speaker_probe", "speaker probe on the mean-pooled content code (chance 0.1)"),
     ("mcd_db", "MCD, converted vs the target voice's recording (dB)"),
     ("mcd_unconverted_db", "baseline: MCD, unconverted source vs the same recording (dB)"),
@@ -239,3 +242,19 @@ def speaker_vector_probe(model, data):
     return linear_probe(model.encode_speaker(data.train[0][::3]), data.train[1][::3],
                         model.encode_speaker(data.test[0]), data.test[1], epochs=PROBE_EPOCHS,
                         batch_size=64)
+
+
+def golden_input():
+    """The fixed clip whose outputs the preset's tests compare with the card:
+    0.5 s of a 220 Hz tone with two harmonics and a little noise."""
+    t = np.arange(4000) / 8000
+    rng = np.random.default_rng(0)
+    wave = sum(0.2 / k * np.sin(2 * np.pi * 220 * k * t) for k in (1, 2, 3))
+    return (wave + rng.normal(0, 0.01, len(t))).astype("float32")
+
+
+def golden_numbers(model):
+    """A few outputs for `golden_input()`, kept in the metadata (see tests/zoo)."""
+    content = model.encode_content([golden_input()])[0]
+    return {"content_mean_first_8_channels": [round(float(v), 5) for v in content.mean(0)[:8]],
+            "content_frames": int(content.shape[0])}

@@ -62,7 +62,9 @@ def conversion_scores(converter, judges, waveforms, words, speakers, takes, targ
     Every clip is converted to every target speaker other than its own.
 
     Args:
-        converter: a model with `convert(waveforms, target, batch_size)`.
+        converter: a model with `convert(waveforms, target, batch_size, seed)`
+            and `resynthesize(waveforms, batch_size, seed)` (a
+            `keras_ae.models.VoiceConverter`).
         judges: `ConversionJudges`.
         waveforms, words, speakers, takes: the test clips (speakers index
             `judges.speakers`).
@@ -82,7 +84,10 @@ def conversion_scores(converter, judges, waveforms, words, speakers, takes, targ
         labels as the target), `source_share_as_target` (the same judge on
         the unconverted sources: the baseline), `word_kept` (share the word
         judge labels with the source's word), `source_word_accuracy` (the
-        word judge on the sources), `conversions`, and with `references`
+        word judge on the sources), `resynthesized_word_accuracy` and
+        `resynthesized_speaker_accuracy` (the judges on the sources' own
+        log-mel frames through Griffin-Lim: the vocoder's ceiling),
+        `conversions`, and with `references`
         `mcd_db` (converted vs the target's recording) and
         `mcd_unconverted_db` (source vs the target's recording), over
         `parallel_pairs` pairs.
@@ -97,6 +102,7 @@ def conversion_scores(converter, judges, waveforms, words, speakers, takes, targ
                          f"they know {list(names)}")
     source_speakers = judges.speaker_judge.predict(waveforms)
     source_words = judges.word_judge.predict(waveforms)
+    resynthesized = converter.resynthesize(waveforms, batch_size=batch_size, seed=seed)
     hits = kept = total = as_target = 0
     converted_pairs, reference_pairs, source_pairs = [], [], []
     parallel = set(references or ())
@@ -128,6 +134,10 @@ def conversion_scores(converter, judges, waveforms, words, speakers, takes, targ
         "source_share_as_target": as_target / max(total, 1),
         "word_kept": kept / max(total, 1),
         "source_word_accuracy": float(np.mean(source_words == words)),
+        "resynthesized_word_accuracy": float(np.mean(
+            judges.word_judge.predict(resynthesized) == words)),
+        "resynthesized_speaker_accuracy": float(np.mean(
+            judges.speaker_judge.predict(resynthesized) == speakers)),
         "conversions": total,
     }
     if references is not None:

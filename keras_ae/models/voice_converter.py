@@ -205,6 +205,16 @@ class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
                 converted[i] = output[row, :self.log_mel.frame_count(len(clips[i]))]
         return self._vocode(converted, [len(c) for c in clips], seed, batch_size)
 
+    def resynthesize(self, waveforms, batch_size=32, sampling_rate=None, seed=0):
+        """Each clip's own log-mel frames back through Griffin-Lim, unconverted.
+
+        The ceiling of what `convert` can sound like: what the features and
+        the vocoder keep of a clip, with no network in between.
+        """
+        self._check_call(sampling_rate, batch_size)
+        clips = self._clips(waveforms, "waveforms")
+        return self._vocode(self._log_mels(clips), [len(c) for c in clips], seed, batch_size)
+
     def encode_content(self, waveforms, batch_size=32, sampling_rate=None):
         """The content code of each clip, in inference mode.
 

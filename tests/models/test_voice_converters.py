@@ -149,6 +149,7 @@ def test_convert_takes_clips_of_any_length_in_any_batches(kind):
     # A 2-d array is a batch of clips of one length.
     stacked = model.convert(np.stack(clips[:1] * 2), target)
     np.testing.assert_allclose(stacked[0], stacked[1], atol=1e-5)
+    assert [len(w) for w in model.resynthesize(clips, batch_size=2)] == [1200, 700, 2100, 300]
     codes = model.encode_content(clips, batch_size=2)
     alone = model.encode_content([clips[2]])
     assert [c.shape for c in codes] == [(16, 4), (9, 4), (27, 4), (4, 4)]
