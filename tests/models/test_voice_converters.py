@@ -145,7 +145,7 @@ def test_convert_takes_clips_of_any_length_in_any_batches(kind):
     assert [len(w) for w in one] == [1200, 700, 2100, 300]
     assert all(w.dtype == np.float32 and w.ndim == 1 and np.all(np.isfinite(w)) for w in one)
     for a, b in zip(one, many):  # (an untrained decoder's output may be loud)
-        np.testing.assert_allclose(a, b, atol=1e-4 * np.abs(a).max())
+        np.testing.assert_allclose(a, b, atol=1e-3 * np.abs(a).max())
     # A 2-d array is a batch of clips of one length.
     stacked = model.convert(np.stack(clips[:1] * 2), target)
     np.testing.assert_allclose(stacked[0], stacked[1], atol=1e-5)
@@ -261,3 +261,43 @@ def test_save_load_and_preset_round_trips(kind, tmp_path):
         assert type(loaded) is type(model) and loaded.speakers == model.speakers
         for a, b in zip(loaded.convert(clips, "b"), expected):
             np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_on_real_speech_the_adversary_empties_the_code_of_the_speaker(data_dir):
+    """A short run on 10 real and synthetic voices: the content code's speaker
+    probe falls from what the untrained encoder gives, while reconstruction
+    improves; the same run without the adversary keeps more of the speaker."""
+    from keras_ae.data import SPOKEN_DIGIT_SPEAKERS
+    from keras_ae.data import audio_batches
+    from keras_ae.data import spoken_digits
+    from keras_ae.evaluation import content_probe
+
+    waves, _, speakers, takes = spoken_digits("train", os.path.join(data_dir, "fsdd"),
+                                              os.path.join(data_dir, "flite-speech"))
+    train = np.where(takes % 9 == 0)[0]   # 5 takes of each digit per speaker: 500 clips
+    probe_test = np.where(takes % 9 == 4)[0]
+    train_waves = [waves[i] for i in train]
+    test_waves = [waves[i] for i in probe_test]
+
+    def probe(model):
+        return content_probe(model, train_waves, speakers[train], test_waves,
+                             speakers[probe_test], epochs=100)
+
+    results = {}
+    for mode in ("alternating", "none"):
+        keras.utils.set_random_seed(0)
+        model = vc.adversarial_voice_converter(
+            SPOKEN_DIGIT_SPEAKERS, mode, content_dim=8, channels=32, blocks=2,
+            instance_norm=False, adversarial_weight=1.0, ramp_steps=0, classifier_steps=2,
+            adversarial_loss="uniform" if mode == "alternating" else "negative_cross_entropy")
+        model.adapt(train_waves)
+        before = probe(model)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3))
+        history = model.fit(audio_batches(train_waves, speakers[train], batch_size=25,
+                                          shuffle=True), epochs=6, verbose=0)
+        losses = history.history["reconstruction_loss"]
+        results[mode] = (before, probe(model), losses[0], losses[-1])
+    before, after, first, last = results["alternating"]
+    assert last < first, results
+    assert after < before - 0.15, results
+    assert after < results["none"][1] - 0.1, results

@@ -10,15 +10,19 @@ from make_golden_layouts import GOLDEN
 from make_golden_layouts import weights_layout
 
 import keras_ae
+from keras_ae.data import FLITE_VOICES
+from keras_ae.data import SPOKEN_DIGIT_SPEAKERS
 from keras_ae.data import fashion_mnist
 from keras_ae.data import fsdd
 from keras_ae.data import gutenberg
+from keras_ae.data import spoken_digits
 from keras_ae.evaluation import linear_probe
 from keras_ae.evaluation import next_sentence_retrieval
 from keras_ae.evaluation import pooled_features
 from keras_ae.zoo import fashion_mnist as zoo
 from keras_ae.zoo import fsdd as speech_zoo
 from keras_ae.zoo import gutenberg as text_zoo
+from keras_ae.zoo import voice_conversion as voice_zoo
 
 IMAGE = (28, 28, 1)
 
@@ -41,7 +45,14 @@ SHIPPED = {
     "cpc_fsdd": (keras_ae.models.CPC, speech_zoo.cpc, (speech_zoo.CROP_LENGTH,)),
     # Takes raw strings and builds itself: nothing to call.
     "quickthought_gutenberg": (keras_ae.models.QuickThought, _fresh_quick_thought, None),
+    "adversarial_vc_fsdd_flite": (
+        keras_ae.models.AdversarialVoiceConverter,
+        lambda: voice_zoo.adversarial_voice_converter(SPOKEN_DIGIT_SPEAKERS), None),
+    "adain_vc_fsdd_flite": (
+        keras_ae.models.AdaINVoiceConverter,
+        lambda: voice_zoo.adain_voice_converter(SPOKEN_DIGIT_SPEAKERS), None),
 }
+VOICE_CONVERTERS = ("adversarial_vc_fsdd_flite", "adain_vc_fsdd_flite")
 AUTOENCODERS = sorted(k for k in SHIPPED if SHIPPED[k][0] in (
     keras_ae.models.VQVAE, keras_ae.models.AutoEncoder, keras_ae.models.DiscreteAutoEncoder))
 # The cards give the MSE on all 10,000 test images; the first 1,000 are a
@@ -144,3 +155,63 @@ def test_quick_thought_preset_reproduces_its_card(data_dir):
     assert scores["top1"] == pytest.approx(card["alice_top1_quick_thought"], abs=0.002), scores
     assert scores["mrr"] == pytest.approx(card["alice_mrr_quick_thought"], abs=0.002), scores
     assert scores["mrr"] > card["alice_mrr_random_word_vectors"], (scores, card)
+
+
+def _voice_common():
+    """The voice recipes' shared module (the evaluation the cards were made with)."""
+    import sys
+
+    recipes = os.path.join(os.path.dirname(__file__), "..", "..", "recipes")
+    if recipes not in sys.path:
+        sys.path.insert(0, os.path.abspath(recipes))
+    import voice_common
+
+    return voice_common
+
+
+@pytest.mark.parametrize("name", VOICE_CONVERTERS)
+def test_voice_preset_gives_its_golden_outputs(name):
+    """The content code of a fixed clip is the one the recipe wrote in the card."""
+    cls = SHIPPED[name][0]
+    model = cls.from_preset(name)
+    metadata = keras_ae.presets.list_presets()[name]
+    golden = metadata["golden"]
+    content = model.encode_content([_voice_common().golden_input()])[0]
+    assert content.shape[0] == golden["content_frames"]
+    np.testing.assert_allclose(content.mean(0)[:8], golden["content_mean_first_8_channels"],
+                               atol=2e-4)
+    assert model.speakers == SPOKEN_DIGIT_SPEAKERS and model.sampling_rate == 8000
+
+
+@pytest.mark.parametrize("name", VOICE_CONVERTERS)
+def test_voice_preset_converts_real_speech(name, data_dir):
+    model = SHIPPED[name][0].from_preset(name)
+    waves, _, speakers, _ = spoken_digits("test", os.path.join(data_dir, "fsdd"),
+                                          os.path.join(data_dir, "flite-speech"))
+    clips = [waves[0], waves[-1]]  # george and kal16
+    converted = model.convert(clips, "slt")
+    assert [len(c) for c in converted] == [len(c) for c in clips]
+    assert all(np.all(np.isfinite(c)) and np.abs(c).max() < 4 for c in converted)
+
+
+@pytest.mark.slow  # trains the judges (3 minutes on 2 cores), then converts 900 clips
+@pytest.mark.parametrize("name", VOICE_CONVERTERS)
+def test_voice_preset_reproduces_its_card(name, data_dir):
+    """The judges are retrained with the recipe's seed; their scores of the
+    shipped model come within 0.03 of the card's (float rounding and the
+    judges' own training are what can move them)."""
+    import types
+
+    recipe = _voice_common()
+    card = keras_ae.presets.list_presets()[name]["metrics"]
+    label = "alternating" if name.startswith("adversarial") else "adain"
+    model = SHIPPED[name][0].from_preset(name)
+    data = recipe.Data(types.SimpleNamespace(data=data_dir, train_size=None, test_size=None,
+                                             seed=0))
+    judges = recipe.judges(data, types.SimpleNamespace(train_size=None, seed=0))
+    waves, digits, speakers, takes = data.evaluation
+    scores = keras_ae.evaluation.conversion_scores(model, judges, waves, digits, speakers,
+                                                   takes, references=FLITE_VOICES)
+    for key in ("target_share", "word_kept"):
+        assert scores[key] == pytest.approx(card[f"{label}_{key}"], abs=0.03), (key, scores)
+    assert scores["mcd_db"] == pytest.approx(card[f"{label}_mcd_db"], abs=0.5), scores
