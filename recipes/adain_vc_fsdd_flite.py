@@ -10,7 +10,6 @@ Three models on the same data, epochs and scores (see `voice_common.py`):
    converting to that voice from a single training utterance of it.
 """
 
-import common
 import voice_common as recipe
 
 from keras_ae.zoo import voice_conversion as zoo
@@ -69,15 +68,8 @@ def main():
         "scored on the test takes; chance 0.1, lower is better): "
         f"{metrics['adain_speaker_vector_digit_probe']:.3f}.",
     ]
-    notes = recipe.card_notes(metrics, ["ablation", "adain", "one_shot"], seconds, examples,
-                              SETTINGS, extra)
-    common.finish(model, args, {k: round(float(v), 4) for k, v in metrics.items()},
-                  seconds["adain"], DESCRIPTION, notes,
-                  data=recipe.DATA.format(train=len(data.train[0]), test=len(data.test[0])),
-                  input_shape=None, evaluated_on="the test takes, by judges and probes trained "
-                  "on the training takes",
-                  extra_metadata={"golden": recipe.golden_numbers(model)})
-    recipe.move_examples(args.output)
+    recipe.finish(model, args, metrics, seconds, ["ablation", "adain", "one_shot"], "adain",
+                  DESCRIPTION, data, examples, SETTINGS, extra)
 
 
 if __name__ == "__main__":

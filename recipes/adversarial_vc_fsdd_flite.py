@@ -10,7 +10,6 @@ the same scores (see `voice_common.py`):
 3. the same in `"reversal"` mode (one step through `GradientReversal`).
 """
 
-import common
 import voice_common as recipe
 
 from keras_ae.zoo import voice_conversion as zoo
@@ -50,15 +49,8 @@ def main():
     print(f"speaker probe on mean-pooled log-mel: {metrics['log_mel_speaker_probe']:.3f}")
     model = models["alternating"]
     examples = recipe.write_examples(model, data, EXAMPLES)
-    notes = recipe.card_notes(metrics, ["ablation", "alternating", "reversal"], seconds,
-                              examples, ADVERSARIAL)
-    common.finish(model, args, {k: round(float(v), 4) for k, v in metrics.items()},
-                  seconds["alternating"], DESCRIPTION, notes,
-                  data=recipe.DATA.format(train=len(data.train[0]), test=len(data.test[0])),
-                  input_shape=None, evaluated_on="the test takes, by judges and probes trained "
-                  "on the training takes",
-                  extra_metadata={"golden": recipe.golden_numbers(model)})
-    recipe.move_examples(args.output)
+    recipe.finish(model, args, metrics, seconds, ["ablation", "alternating", "reversal"],
+                  "alternating", DESCRIPTION, data, examples, ADVERSARIAL)
 
 
 if __name__ == "__main__":

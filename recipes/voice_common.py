@@ -258,3 +258,16 @@ def golden_numbers(model):
     content = model.encode_content([golden_input()])[0]
     return {"content_mean_first_8_channels": [round(float(v), 5) for v in content.mean(0)[:8]],
             "content_frames": int(content.shape[0])}
+
+
+def finish(model, args, metrics, seconds, labels, preset_label, description, data, examples,
+           settings, extra=()):
+    """Writes the preset of the `preset_label` model with its card, then its examples."""
+    notes = card_notes(metrics, labels, seconds, examples, settings, extra)
+    common.finish(model, args, {k: round(float(v), 4) for k, v in metrics.items()},
+                  seconds[preset_label], description, notes,
+                  data=DATA.format(train=len(data.train[0]), test=len(data.test[0])),
+                  input_shape=None, evaluated_on="the test takes, by judges and probes "
+                  "trained on the training takes",
+                  extra_metadata={"golden": golden_numbers(model)})
+    move_examples(args.output)

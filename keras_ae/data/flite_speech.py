@@ -3,6 +3,7 @@ import os
 
 import numpy as np
 
+from keras_ae.data.paths import check_names
 from keras_ae.data.paths import find_data_dir
 from keras_ae.data.wav import read_wav
 
@@ -233,17 +234,7 @@ def _voice_indices(voices):
             f"`voices` must be None, a voice name or a list of names from {FLITE_VOICES}. "
             f"Received: voices={voices!r}"
         )
-    unknown = [v for v in names if v not in FLITE_VOICES]
-    if unknown:
-        raise ValueError(
-            f"`voices` names unknown voices {unknown}; the voices are {FLITE_VOICES}. "
-            f"Received: voices={list(names)}"
-        )
-    repeated = sorted({v for v in names if names.count(v) > 1})
-    if repeated:
-        raise ValueError(
-            f"`voices` names {repeated} more than once. Received: voices={list(names)}"
-        )
+    check_names(list(names), "voices", FLITE_VOICES, "voices")
     if not names:
         raise ValueError(
             f"`voices` must name at least one voice of {FLITE_VOICES}. Received: voices=[]"

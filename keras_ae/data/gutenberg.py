@@ -1,5 +1,6 @@
 import os
 
+from keras_ae.data.paths import check_names
 from keras_ae.data.paths import find_data_dir
 
 GUTENBERG_BOOKS = (
@@ -76,17 +77,7 @@ def gutenberg(books=None, path=None, exclude=(), drop_empty=True):
 
 
 def _check_names(names, argument):
-    unknown = [b for b in names if b not in GUTENBERG_BOOKS]
-    if unknown:
-        raise ValueError(
-            f"`{argument}` names unknown books {unknown}; the books are {GUTENBERG_BOOKS}. "
-            f"Received: {argument}={list(names)}"
-        )
-    repeated = sorted({b for b in names if names.count(b) > 1})
-    if repeated:
-        raise ValueError(
-            f"`{argument}` names {repeated} more than once. Received: {argument}={list(names)}"
-        )
+    check_names(names, argument, GUTENBERG_BOOKS, "books")
 
 
 def _read(file, drop_empty):

@@ -41,3 +41,25 @@ def find_data_dir(name, path=None, required_files=(), extra_places=(), source=""
         f"Looked in:\n  {looked}\nPass `path=`, or set {ENV_VAR} to a folder "
         f"that holds a '{name}' folder. {source}"
     )
+
+
+def check_names(names, argument, known, what):
+    """Refuses names that are not in `known`, or that repeat, naming the argument.
+
+    Args:
+        names: a list or tuple of names.
+        argument: the argument's name, for the message.
+        known: the tuple of valid names.
+        what: what the names are, plural (e.g. "books").
+    """
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(
+            f"`{argument}` names unknown {what} {unknown}; the {what} are {known}. "
+            f"Received: {argument}={list(names)}"
+        )
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(
+            f"`{argument}` names {repeated} more than once. Received: {argument}={list(names)}"
+        )
