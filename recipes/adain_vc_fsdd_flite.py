@@ -29,7 +29,7 @@ EXAMPLES = [("george", "slt"), ("slt", "jackson"), ("awb", "kal16"), ("theo", "r
 
 
 def main():
-    args = recipe.parse_args(NAME, DESCRIPTION, epochs=10)
+    args = recipe.parse_args(NAME, DESCRIPTION, epochs=20)
     data = recipe.Data(args)
     judges = recipe.judges(data, args)
     speakers = recipe.SPOKEN_DIGIT_SPEAKERS

@@ -151,22 +151,21 @@ EXAMPLES = os.path.join(tempfile.gettempdir(), "keras_ae_vc_examples")
 
 
 def write_examples(model, data, pairs, targets=None):
-    """A few converted WAV files for the card, `source_digit__to__target.wav` beside
-    each source, in a scratch folder until `move_examples`."""
+    """A few converted WAV files for the card, `source_digit__to__target.wav`, in a
+    scratch folder until `move_examples`. The sources are not copied (they are the
+    data sets' files: `source_digit` names the test take)."""
     folder = EXAMPLES
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
-    waves, digits, speakers, _ = data.evaluation
+    waves, digits, speakers, takes = data.evaluation
     written = []
-    for source, target in pairs:
-        index = [i for i in range(len(waves))
-                 if SPOKEN_DIGIT_SPEAKERS[speakers[i]] == source][digits[0] % 10]
+    for number, (source, target) in enumerate(pairs):
+        mine = [i for i in range(len(waves)) if SPOKEN_DIGIT_SPEAKERS[speakers[i]] == source]
+        index = mine[(3 * number + 2) % len(mine)]
         goal = target if targets is None else targets.get(target, target)
         converted = model.convert([waves[index]], goal)[0]
-        name = f"{source}_{digits[index]}__to__{target}.wav"
+        name = f"{source}_{digits[index]}_{takes[index]}__to__{target}.wav"
         write_wav(os.path.join(folder, name), np.clip(converted, -1, 1), model.sampling_rate)
-        write_wav(os.path.join(folder, f"{source}_{digits[index]}.wav"), waves[index],
-                  model.sampling_rate)
         written.append(name)
     return written
 
@@ -221,7 +220,8 @@ def card_notes(metrics, labels, seconds, examples, settings, extra=()):
         "not papers.",
         f"Settings: {settings}.",
         *extra,
-        "Listen: " + ", ".join(f"`examples/{e}`" for e in examples) + " (beside each source).",
+        "Listen: " + ", ".join(f"`examples/{e}`" for e in examples) + " (`source_digit_take"
+        "__to__target`: the source is that test take of `keras_ae.data.spoken_digits`).",
     ]
 
 

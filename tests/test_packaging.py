@@ -32,11 +32,11 @@ def test_wheel_contents(tmp_path):
     # Every shipped preset file is in the wheel, so `from_preset(name)` works
     # from an installed package.
     presets = os.path.join(ROOT, "zoo", "presets")
-    for name in os.listdir(presets):
-        if os.path.isdir(os.path.join(presets, name)):
-            for file in os.listdir(os.path.join(presets, name)):
-                member = f"keras_ae/zoo/presets/{name}/{file}"
-                assert member in names, f"{member} is missing from {wheel}"
+    for folder, _, files in os.walk(presets):
+        for file in files:
+            relative = os.path.relpath(os.path.join(folder, file), presets).replace(os.sep, "/")
+            member = f"keras_ae/zoo/presets/{relative}"
+            assert member in names, f"{member} is missing from {wheel}"
     assert not any(n.startswith(("tests/", "zoo/", "recipes/")) for n in names), sorted(names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "keras-ae = keras_ae.cli:main" in (
