@@ -150,7 +150,7 @@ def scores(model, judges_, data, label, targets=None):
 EXAMPLES = os.path.join(tempfile.gettempdir(), "keras_ae_vc_examples")
 
 
-def write_examples(model, data, pairs, targets=None):
+def write_examples(model, data, pairs):
     """A few converted WAV files for the card, `source_digit__to__target.wav`, in a
     scratch folder until `move_examples`. The sources are not copied (they are the
     data sets' files: `source_digit` names the test take)."""
@@ -162,8 +162,7 @@ def write_examples(model, data, pairs, targets=None):
     for number, (source, target) in enumerate(pairs):
         mine = [i for i in range(len(waves)) if SPOKEN_DIGIT_SPEAKERS[speakers[i]] == source]
         index = mine[(3 * number + 2) % len(mine)]
-        goal = target if targets is None else targets.get(target, target)
-        converted = model.convert([waves[index]], goal)[0]
+        converted = model.convert([waves[index]], target)[0]
         name = f"{source}_{digits[index]}_{takes[index]}__to__{target}.wav"
         write_wav(os.path.join(folder, name), np.clip(converted, -1, 1), model.sampling_rate)
         written.append(name)

@@ -169,16 +169,11 @@ class AdaINVoiceConverter(VoiceConverter):
             speakers: one speaker per clip: names in `speakers` or indices.
         """
         clips = self._clips(waveforms, "waveforms")
-        index = np.array([s if isinstance(s, (int, np.integer)) and not isinstance(s, bool)
-                          else self.speaker_index(s) for s in speakers], "int64")
+        index = self.speaker_indices(speakers)
         if len(index) != len(clips):
             raise ValueError(
                 f"`speakers` must have one entry per clip ({len(clips)}). Received: "
                 f"{len(index)} entries")
-        if np.any(index < 0) or np.any(index >= len(self.speakers)):
-            raise ValueError(
-                f"`speakers` indices must be in [0, {len(self.speakers)}). Received: "
-                f"{sorted(set(index.tolist()))}")
         vectors = self.encode_speaker(clips, batch_size)
         counts = np.bincount(index, minlength=len(self.speakers)).astype("float32")
         sums = np.zeros((len(self.speakers), self.speaker_dim), "float32")

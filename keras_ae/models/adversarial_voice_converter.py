@@ -259,11 +259,7 @@ class AdversarialVoiceConverter(VoiceConverter):
         Returns:
             A float32 array `(len(speakers), speaker_dim)`.
         """
-        index = np.array([s if isinstance(s, (int, np.integer)) and not isinstance(s, bool)
-                          else self.speaker_index(s) for s in speakers], "int32")
-        if np.any(index < 0) or np.any(index >= len(self.speakers)):
-            raise ValueError(
-                f"Speaker indices must be in [0, {len(self.speakers)}). Received: {index.tolist()}")
+        index = self.speaker_indices(speakers)
         table = ops.convert_to_numpy(self.speaker_embedding.embeddings)
         return np.asarray(table, "float32")[index]
 

@@ -230,30 +230,6 @@ class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
                 codes[i] = content[row, :self.log_mel.frame_count(len(clips[i]))]
         return codes
 
-    def reconstruct(self, waveforms, speakers, batch_size=32):
-        """Log-mel frames of each clip decoded with its own speaker's vector.
-
-        Args:
-            waveforms: clips, as `convert` takes them.
-            speakers: one target per clip, as `speaker_vector` takes them.
-
-        Returns:
-            A list of float32 log-mel arrays `(frames, num_mel_bins)`.
-        """
-        self._check_call(None, batch_size)
-        clips = self._clips(waveforms, "waveforms")
-        if len(speakers) != len(clips):
-            raise ValueError(
-                f"`speakers` must have one entry per clip ({len(clips)}). Received: "
-                f"{len(speakers)} entries")
-        vectors = np.stack([np.asarray(self.speaker_vector(s), "float32") for s in speakers])
-        frames_out = [None] * len(clips)
-        for index, frames, mask in self._padded_batches(clips, batch_size):
-            output = self._decode(frames, vectors[index], mask)
-            for row, i in enumerate(index):
-                frames_out[i] = output[row, :self.log_mel.frame_count(len(clips[i]))]
-        return frames_out
-
     def speaker_index(self, name):
         """The index of speaker `name` in `speakers`."""
         if not isinstance(name, str) or name not in self.speakers:
@@ -261,6 +237,16 @@ class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
                 f"Unknown speaker {name!r}: {type(self).__name__} '{self.name}' knows the "
                 f"speakers {list(self.speakers)}.")
         return self.speakers.index(name)
+
+    def speaker_indices(self, speakers):
+        """`speakers` (names in `speakers`, or indices) as an int array, checked."""
+        index = np.array([s if isinstance(s, (int, np.integer)) and not isinstance(s, bool)
+                          else self.speaker_index(s) for s in speakers], "int64")
+        if np.any(index < 0) or np.any(index >= len(self.speakers)):
+            raise ValueError(
+                f"Speaker indices must be in [0, {len(self.speakers)}). Received: "
+                f"{sorted(set(index.tolist()))}")
+        return index
 
     def _decode(self, frames, vectors, mask):
         """Log-mel frames decoded from `frames`' content with `vectors`, numpy."""
