@@ -75,12 +75,16 @@ def _voice_converter(kind):
     size = {"content_dim": 4, "speaker_dim": 4, "channels": 8, "blocks": 1}
     if kind == "adain_vc":
         return vc.adain_voice_converter(["a", "b", "c"], kl_annealing_steps=4, **size)
+    if kind == "vq_vc":
+        size = {("code_dim" if k == "content_dim" else k): v for k, v in size.items()}
+        return vc.vq_voice_converter(["a", "b", "c"], num_codes=8, jitter=0.2, **size)
     return vc.adversarial_voice_converter(["a", "b", "c"], mode=kind.split("_")[1],
                                           ramp_steps=4, adversarial_weight=0.5,
                                           classifier_steps=2, **size)
 
 
-VOICE_CONVERTERS = ("adain_vc", "adversarial_alternating_vc", "adversarial_reversal_vc")
+VOICE_CONVERTERS = ("adain_vc", "adversarial_alternating_vc", "adversarial_reversal_vc",
+                    "vq_vc")
 
 BUILDERS = {
     "autoencoder": lambda: _auto_encoder("autoencoder"),

@@ -13,8 +13,10 @@ from keras import ops
 
 from keras_ae.layers import AdaptiveInstanceNormalization
 from keras_ae.layers import InstanceNormalization
+from keras_ae.layers import VectorQuantizer
 from keras_ae.models import AdaINVoiceConverter
 from keras_ae.models import AdversarialVoiceConverter
+from keras_ae.models import VQVoiceConverter
 
 NUM_MEL_BINS = 40
 SAMPLING_RATE = 8000
@@ -158,3 +160,21 @@ def adain_voice_converter(speakers, content_dim=16, speaker_dim=64, channels=128
         speaker_encoder(speaker_dim, channels, blocks),
         decoder(content_dim, speaker_dim, channels, blocks, adain=True),
         speakers=list(speakers), seed=0, name="adain_voice_converter", **kwargs)
+
+
+def vq_voice_converter(speakers, num_codes=64, code_dim=16, speaker_dim=64, channels=128,
+                       blocks=3, jitter=0.0, seed=0, **kwargs):
+    """`VQVoiceConverter` with these networks (as in `vq_vc_fsdd_flite`).
+
+    The content encoder (no instance normalisation: the discrete bottleneck
+    is what drops the voice) gives `code_dim` channels per frame, quantized
+    to `num_codes` codes learned by moving averages, initialised by k-means
+    on the first batch, with dead codes restarted.
+    """
+    quantizer = VectorQuantizer(num_codes, codebook_update="ema", kmeans_init=True,
+                                dead_code_threshold=1.0, seed=seed, name="quantizer")
+    return VQVoiceConverter(
+        content_encoder(code_dim, channels, blocks),
+        decoder(code_dim, speaker_dim, channels, blocks),
+        speakers=list(speakers), quantizer=quantizer, jitter=jitter, seed=seed,
+        name="vq_voice_converter", **kwargs)

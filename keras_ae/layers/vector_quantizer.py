@@ -82,6 +82,11 @@ class VectorQuantizer(keras.layers.Layer):
         inputs: floating tensor `(batch, ..., embedding_dim)`.
         training: bool, update the codebook state (EMA, usage, restarts,
             k-means initialisation).
+        mask: optional bool tensor of the inputs' shape without the last
+            axis, e.g. the padding mask of variable-length sequences (a
+            Keras mask is passed on and taken): masked-out vectors are
+            quantized but left out of the losses, the codebook's statistics
+            and the diagnostics.
 
     Returns:
         The quantized tensor, of the inputs' shape in the compute dtype. With
@@ -158,6 +163,9 @@ class VectorQuantizer(keras.layers.Layer):
         self.return_dict = return_dict
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
+        # A Keras mask (the padding of sequences) passes through, and is
+        # taken as `mask`.
+        self.supports_masking = True
         self.perplexity_tracker = keras.metrics.Mean(name=f"{self.name}_perplexity")
         self.usage_tracker = keras.metrics.Mean(name=f"{self.name}_usage")
 
@@ -247,18 +255,29 @@ class VectorQuantizer(keras.layers.Layer):
         return _l2_normalize(flat) if self.distance == "cosine" else flat
 
     def _random_rows(self, flat):
-        """`num_embeddings` rows of `flat` drawn at random, with replacement."""
-        picks = keras.random.randint(
-            (self.num_embeddings,), 0, ops.shape(flat)[0], seed=self.seed_generator
-        )
+        """`num_embeddings` rows of `flat` drawn at random, with replacement.
+
+        `flat` may be `(rows, weights)`: only rows of positive weight are
+        drawn (all rows when every weight is 0)."""
+        if isinstance(flat, tuple):
+            flat, weights = flat
+            weights = ops.where(ops.sum(weights) > 0, ops.cast(weights > 0, "float32"), 1.0)
+            total = ops.cumsum(weights)
+            draws = keras.random.uniform((self.num_embeddings,), seed=self.seed_generator)
+            picks = ops.searchsorted(total, draws * total[-1], side="right")
+            picks = ops.clip(picks, 0, ops.shape(flat)[0] - 1)
+        else:
+            picks = keras.random.randint(
+                (self.num_embeddings,), 0, ops.shape(flat)[0], seed=self.seed_generator
+            )
         return ops.take(flat, picks, axis=0)
 
-    def call(self, inputs, training=False):
-        outputs = self.quantize_with_loss(inputs, training=training)
+    def call(self, inputs, training=False, mask=None):
+        outputs = self.quantize_with_loss(inputs, training=training, mask=mask)
         self.add_loss(outputs.pop("loss"))
         return outputs if self.return_dict else outputs["quantized"]
 
-    def quantize_with_loss(self, inputs, training=False):
+    def quantize_with_loss(self, inputs, training=False, mask=None):
         """Quantizes `inputs` and returns the loss instead of adding it.
 
         What `call` does, for a model that adds the loss itself (as
@@ -268,6 +287,11 @@ class VectorQuantizer(keras.layers.Layer):
         Args:
             inputs: floating tensor `(batch, ..., embedding_dim)`.
             training: bool, update the codebook state.
+            mask: optional, of the inputs' shape without the last axis: the
+                vectors to count (true or 1). Masked-out vectors (e.g. the
+                padding of variable-length sequences) are still quantized,
+                but are left out of the losses, the counts, the EMA
+                statistics, the diagnostics, k-means and restarts.
 
         Returns:
             A dict: `quantized` (the straight-through output), `indices`,
@@ -277,6 +301,9 @@ class VectorQuantizer(keras.layers.Layer):
         if not self.built:
             self.build(tuple(inputs.shape))
         flat = self._flat_inputs(inputs)
+        weights = None
+        if mask is not None:
+            weights = ops.reshape(ops.cast(mask, "float32"), (-1,))
         if training:
             flat = check_finite(flat, "VectorQuantizer input")
         x = ops.reshape(flat, ops.shape(inputs))
@@ -286,18 +313,30 @@ class VectorQuantizer(keras.layers.Layer):
         candidates = None
         if training and (self.kmeans_init or self.dead_code_threshold > 0):
             candidates = cross_replica_concat(flat)[0]
+            if weights is not None:
+                candidates = (candidates, cross_replica_concat(weights)[0])
         if training and self.kmeans_init:
             self._kmeans_initialize(candidates)
         codebook = self.codebook
         indices = _nearest(flat, codebook)
         encodings = ops.one_hot(indices, self.num_embeddings, dtype="float32")
+        if weights is not None:
+            encodings = encodings * weights[:, None]
         counts = cross_replica_sum(ops.sum(encodings, axis=0))
         quantized = ops.reshape(ops.take(codebook, indices, axis=0), ops.shape(x))
 
-        commitment = ops.mean(ops.square(x - ops.stop_gradient(quantized)))
+        def mean_square(difference):
+            if weights is None:
+                return ops.mean(ops.square(difference))
+            per_vector = ops.sum(ops.square(ops.reshape(difference, (-1, self.embedding_dim))),
+                                 axis=1)
+            return ops.sum(per_vector * weights) / ops.maximum(
+                ops.sum(weights) * self.embedding_dim, 1.0)
+
+        commitment = mean_square(x - ops.stop_gradient(quantized))
         loss = self.commitment_cost * commitment
         if self.codebook_update == "gradient":
-            loss = loss + ops.mean(ops.square(ops.stop_gradient(x) - quantized))
+            loss = loss + mean_square(ops.stop_gradient(x) - quantized)
 
         probs = counts / ops.maximum(ops.sum(counts), 1.0)
         perplexity = ops.exp(-ops.sum(probs * ops.log(probs + 1e-10)))
@@ -356,7 +395,10 @@ class VectorQuantizer(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
-    def compute_output_spec(self, inputs, training=False):
+    def compute_mask(self, inputs, mask=None):
+        return None if self.return_dict else mask
+
+    def compute_output_spec(self, inputs, training=False, mask=None):
         quantized = keras.KerasTensor(inputs.shape, dtype=self.compute_dtype)
         if not self.return_dict:
             return quantized
@@ -408,9 +450,11 @@ class VectorQuantizer(keras.layers.Layer):
         # inside a branch (JAX would leak a tracer).
         starts = self._random_rows(flat)
 
+        rows, weights = flat if isinstance(flat, tuple) else (flat, None)
+
         def run_kmeans():
-            centroids, sizes = _kmeans(flat, starts, self.kmeans_iters,
-                                       self.distance == "cosine")
+            centroids, sizes = _kmeans(rows, starts, self.kmeans_iters,
+                                       self.distance == "cosine", weights)
             if ema:
                 return centroids, sizes, centroids * sizes[:, None]
             return centroids, sizes, centroids - self.embeddings
@@ -463,17 +507,19 @@ def _nearest(flat, codebook):
     return ops.argmin(distances, axis=1)
 
 
-def _kmeans(flat, centroids, iters, cosine):
+def _kmeans(flat, centroids, iters, cosine, weights=None):
     """Lloyd's k-means on the rows of `flat`; returns (centroids, sizes).
 
     Starts from `centroids` (random rows, drawn with replacement, so a batch
     with fewer vectors than codes still works); an empty cluster keeps its
-    previous centroid.
+    previous centroid. Rows count with their `weights` (all 1 when None).
     """
     k = centroids.shape[0]
     sizes = ops.zeros((k,), "float32")
     for _ in range(iters):
         assign = ops.one_hot(_nearest(flat, centroids), k, dtype="float32")
+        if weights is not None:
+            assign = assign * weights[:, None]
         sizes = ops.sum(assign, axis=0)
         sums = ops.matmul(ops.transpose(assign), flat)
         means = sums / ops.maximum(sizes, 1.0)[:, None]

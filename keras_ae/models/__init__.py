@@ -9,8 +9,9 @@ from keras_ae.models.discrete_auto_encoder import DiscreteAutoEncoder
 from keras_ae.models.quick_thought import QuickThought
 from keras_ae.models.skip_thought import SkipThought
 from keras_ae.models.voice_converter import VoiceConverter
+from keras_ae.models.vq_voice_converter import VQVoiceConverter
 from keras_ae.models.vqvae import VQVAE
 
 __all__ = ["AdaINVoiceConverter", "AdversarialVoiceConverter", "AutoEncoder", "CPC",
            "DeepInfoMax", "DiscreteAutoEncoder", "QuickThought", "SkipThought",
-           "VQVAE", "VoiceConverter"]
+           "VQVAE", "VQVoiceConverter", "VoiceConverter"]

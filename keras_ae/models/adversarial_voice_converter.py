@@ -3,6 +3,7 @@ import numpy as np
 from keras import ops
 
 from keras_ae.layers import GradientReversal
+from keras_ae.models.voice_converter import LearnedSpeakers
 from keras_ae.models.voice_converter import VoiceConverter
 from keras_ae.models.voice_converter import _expect_dim
 from keras_ae.models.voice_converter import _network
@@ -16,7 +17,7 @@ ADVERSARIAL_LOSSES = ("negative_cross_entropy", "uniform")
 
 
 @keras.saving.register_keras_serializable(package="keras_ae")
-class AdversarialVoiceConverter(VoiceConverter):
+class AdversarialVoiceConverter(LearnedSpeakers, VoiceConverter):
     """Voice conversion by a content code that a speaker classifier cannot read.
 
     A content encoder turns log-mel frames into a content code, a decoder
@@ -136,9 +137,7 @@ class AdversarialVoiceConverter(VoiceConverter):
         self.ramp_steps = int(ramp_steps)
         self.classifier_steps = int(classifier_steps)
         self.adversarial_loss = adversarial_loss
-        self.speaker_embedding = keras.layers.Embedding(
-            len(self.speakers), self.speaker_dim, name="speaker_embedding")
-        self.speaker_embedding.build((None,))
+        self._add_speaker_embedding()
         self.reversal = GradientReversal(0.0, name="gradient_reversal")
         self.reversal.build((None, None, self.content_dim))
         self.speaker_loss_tracker = keras.metrics.Mean(name="speaker_loss")
@@ -240,28 +239,6 @@ class AdversarialVoiceConverter(VoiceConverter):
         self.speaker_accuracy_tracker.update_state(accuracy)
         self.weight_tracker.update_state(weight)
         return loss
-
-    def speaker_vector(self, target):
-        """The embedding of the training speaker `target` (a name in `speakers`)."""
-        if not isinstance(target, str):
-            raise ValueError(
-                f"{type(self).__name__} converts to the speakers it was trained on, by name: "
-                f"one of {list(self.speakers)}. Received: target of type "
-                f"{type(target).__name__}")
-        return self.encode_speaker([target])[0]
-
-    def encode_speaker(self, speakers):
-        """The learned embeddings of training speakers.
-
-        Args:
-            speakers: a list of names in `speakers` (or their indices).
-
-        Returns:
-            A float32 array `(len(speakers), speaker_dim)`.
-        """
-        index = self.speaker_indices(speakers)
-        table = ops.convert_to_numpy(self.speaker_embedding.embeddings)
-        return np.asarray(table, "float32")[index]
 
     def get_config(self):
         return {

@@ -164,6 +164,15 @@ class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
 
     def call(self, inputs, training=False):
         frames, mask = self.features(inputs)
+        return self.content(frames, mask, training=training)
+
+    def content(self, frames, mask, training=False):
+        """The content code of standardised frames, `(batch, frames, content_dim)`.
+
+        The content encoder's output; a subclass may transform it (e.g.
+        `VQVoiceConverter` quantizes it). Conversion and `encode_content`
+        go through here.
+        """
         return self.content_encoder([frames, mask], training=training)
 
     # Conversion.
@@ -225,7 +234,8 @@ class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
         clips = self._clips(waveforms, "waveforms")
         codes = [None] * len(clips)
         for index, frames, mask in self._padded_batches(clips, batch_size):
-            content = _run(self.content_encoder, frames, mask)
+            content = np.asarray(ops.convert_to_numpy(self.content(
+                ops.convert_to_tensor(frames), ops.convert_to_tensor(mask))), "float32")
             for row, i in enumerate(index):
                 codes[i] = content[row, :self.log_mel.frame_count(len(clips[i]))]
         return codes
@@ -250,8 +260,7 @@ class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
 
     def _decode(self, frames, vectors, mask):
         """Log-mel frames decoded from `frames`' content with `vectors`, numpy."""
-        content = self.content_encoder([ops.convert_to_tensor(frames), ops.convert_to_tensor(mask)],
-                                       training=False)
+        content = self.content(ops.convert_to_tensor(frames), ops.convert_to_tensor(mask))
         output = self.decoder([content, ops.convert_to_tensor(vectors),
                                ops.convert_to_tensor(mask)], training=False)
         return np.asarray(ops.convert_to_numpy(self.unstandardise(output)), "float32")
@@ -396,6 +405,41 @@ class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
             if isinstance(value, dict) and "class_name" in value:
                 config[key] = keras.saving.deserialize_keras_object(value)
         return cls(**config)
+
+
+class LearnedSpeakers:
+    """For converters whose targets are learned embeddings of the training speakers.
+
+    The converter holds a `keras.layers.Embedding` in `speaker_embedding`
+    (made by `_add_speaker_embedding`), one row per name in `speakers`.
+    """
+
+    def _add_speaker_embedding(self):
+        self.speaker_embedding = keras.layers.Embedding(
+            len(self.speakers), self.speaker_dim, name="speaker_embedding")
+        self.speaker_embedding.build((None,))
+
+    def speaker_vector(self, target):
+        """The embedding of the training speaker `target` (a name in `speakers`)."""
+        if not isinstance(target, str):
+            raise ValueError(
+                f"{type(self).__name__} converts to the speakers it was trained on, by name: "
+                f"one of {list(self.speakers)}. Received: target of type "
+                f"{type(target).__name__}")
+        return self.encode_speaker([target])[0]
+
+    def encode_speaker(self, speakers):
+        """The learned embeddings of training speakers.
+
+        Args:
+            speakers: a list of names in `speakers` (or their indices).
+
+        Returns:
+            A float32 array `(len(speakers), speaker_dim)`.
+        """
+        index = self.speaker_indices(speakers)
+        table = ops.convert_to_numpy(self.speaker_embedding.embeddings)
+        return np.asarray(table, "float32")[index]
 
 
 def weighted_mean(values, sample_weight=None):

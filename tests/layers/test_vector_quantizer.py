@@ -265,3 +265,47 @@ def test_bad_shapes():
 
 def test_public_path():
     assert keras_ae.layers.VectorQuantizer is VectorQuantizer
+
+
+@pytest.mark.parametrize("update", ["gradient", "ema"])
+def test_mask_leaves_padding_out_of_losses_and_state(update):
+    rng = np.random.default_rng(8)
+    codebook = rng.normal(size=(6, 3)).astype("float32")
+    real = rng.normal(size=(2, 5, 3)).astype("float32")
+    padded = np.concatenate([real, np.full((2, 3, 3), 7.0, "float32")], axis=1)
+    mask = np.concatenate([np.ones((2, 5), bool), np.zeros((2, 3), bool)], axis=1)
+    alone = _layer(codebook, codebook_update=update, decay=0.8, return_dict=True)
+    masked = _layer(codebook, codebook_update=update, decay=0.8, return_dict=True)
+    expected = alone.quantize_with_loss(real, training=True)
+    got = masked.quantize_with_loss(padded, training=True, mask=mask)
+    for key in ("loss", "perplexity", "usage"):
+        assert float(got[key]) == pytest.approx(float(expected[key]), rel=1e-5), key
+    np.testing.assert_array_equal(ops.convert_to_numpy(got["indices"])[:, :5],
+                                  ops.convert_to_numpy(expected["indices"]))
+    for a, b in zip(alone.non_trainable_weights, masked.non_trainable_weights):
+        np.testing.assert_allclose(ops.convert_to_numpy(b), ops.convert_to_numpy(a), rtol=1e-5,
+                                   atol=1e-6, err_msg=a.path)
+
+
+@pytest.mark.parametrize("update", ["gradient", "ema"])
+def test_mask_keeps_padding_out_of_restarts_and_kmeans(update):
+    rng = np.random.default_rng(9)
+    x = np.concatenate([rng.normal(size=(1, 40, 2)), np.full((1, 40, 2), 100.0)],
+                       axis=1).astype("float32")
+    mask = np.arange(80)[None] < 40
+    layer = VectorQuantizer(4, kmeans_init=True, dead_code_threshold=0.5, decay=0.5,
+                            codebook_update=update, seed=0)
+    layer(x, training=True, mask=mask)
+    codes = ops.convert_to_numpy(layer.codebook)
+    assert np.all(np.abs(codes) < 10), f"a code came from the padding: {codes}"
+
+
+def test_keras_mask_passes_through():
+    inputs = keras.Input((None, 3))
+    hidden = keras.layers.Masking(0.0)(inputs)
+    outputs = VectorQuantizer(4, seed=0)(hidden)
+    model = keras.Model(inputs, outputs)
+    x = np.ones((1, 4, 3), "float32")
+    x[0, 2:] = 0.0
+    model(x)
+    assert outputs._keras_mask is not None

@@ -1,4 +1,5 @@
-"""AdversarialVoiceConverter and AdaINVoiceConverter, on the running backend."""
+"""AdversarialVoiceConverter, AdaINVoiceConverter and VQVoiceConverter, on the running
+backend."""
 
 import os
 
@@ -135,7 +136,7 @@ def test_instance_norm_removes_channel_statistics_and_adain_puts_them_back():
     np.testing.assert_allclose(out.std(axis=1), np.abs(gamma), rtol=1e-3, atol=1e-3)
 
 
-@pytest.mark.parametrize("kind", ["adversarial_alternating_vc", "adain_vc"])
+@pytest.mark.parametrize("kind", ["adversarial_alternating_vc", "adain_vc", "vq_vc"])
 def test_convert_takes_clips_of_any_length_in_any_batches(kind):
     model = tiny_models.build(kind)
     clips = _clips([1200, 700, 2100, 300])
@@ -169,7 +170,7 @@ def test_adain_converts_to_an_enrolled_name_or_any_waveform():
     assert len(model.convert(clips[:1], "c")[0]) == 1200
 
 
-@pytest.mark.parametrize("kind", ["adversarial_alternating_vc", "adain_vc"])
+@pytest.mark.parametrize("kind", ["adversarial_alternating_vc", "adain_vc", "vq_vc"])
 def test_bad_input_is_refused_with_the_value(kind):
     model = tiny_models.build(kind)
     clip = _clips([1200])[0]
@@ -243,7 +244,7 @@ def test_adapt_standardises_the_features():
     np.testing.assert_allclose(standard.std(0), 1.0, atol=1e-3)
 
 
-@pytest.mark.parametrize("kind", ["adversarial_alternating_vc", "adain_vc"])
+@pytest.mark.parametrize("kind", ["adversarial_alternating_vc", "adain_vc", "vq_vc"])
 def test_save_load_and_preset_round_trips(kind, tmp_path):
     model = tiny_models.build(kind)
     clips = _clips([1200, 700])

@@ -1,0 +1,234 @@
+import keras
+import numpy as np
+from keras import ops
+
+from keras_ae.layers import VectorQuantizer
+from keras_ae.models.voice_converter import LearnedSpeakers
+from keras_ae.models.voice_converter import VoiceConverter
+from keras_ae.training import Player
+from keras_ae.training import regularization
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
+    """Voice conversion through discrete codes: a VQ-VAE on log-mel frames.
+
+    A content encoder turns each log-mel frame into a vector, a
+    `keras_ae.layers.VectorQuantizer` replaces it by its nearest code, and a
+    decoder rebuilds the frames from the codes and a learned embedding of
+    the training speaker. A code holds a few bits per frame, and the
+    decoder is given the voice anyway, so training pushes the codebook
+    towards what is said (phones) and away from who says it (van den Oord
+    et al. 2017; Chorowski et al. 2019). Decode with another speaker's
+    embedding and the voice changes.
+
+    `fit((waveforms, sample_mask), speaker_indices)` minimises the L1 error
+    of the standardised frames plus the quantizer's commitment (and, for a
+    gradient-learned codebook, codebook) loss, over real frames only (the
+    padding is masked out of the quantizer too). Logs: `loss`,
+    `reconstruction_loss`, `vq_loss` and the quantizer's
+    `<name>_perplexity` and `<name>_usage` (share of the codebook used in
+    the batch).
+
+    Args:
+        content_encoder: a Keras model `[frames, mask] -> vectors`, from
+            `(batch, frames, num_mel_bins)` to `(batch, frames, code_dim)`.
+        decoder: a Keras model `[codes, speaker_vector, mask] -> frames`.
+        speakers: the training speakers' names; `y` indexes them.
+        quantizer: a `keras_ae.layers.VectorQuantizer` returning a tensor, or
+            None for `VectorQuantizer(64, codebook_update="ema",
+            kmeans_init=True, dead_code_threshold=1.0)`.
+        jitter: float in [0, 1), the time jitter of Chorowski et al. 2019:
+            in training, each frame's code is replaced by its left or right
+            neighbour's with probability `jitter` (half each way), so no
+            code can count on its exact position. The paper uses 0.12.
+            Defaults to 0 (off).
+        seed: int or None, seed of the jitter.
+        **kwargs: `VoiceConverter` arguments (`sampling_rate`,
+            `num_mel_bins`, `griffin_lim_iterations`) and `keras.Model`
+            ones such as `name`.
+
+    Call arguments:
+        inputs: waveforms `(batch, samples)` or `(waveforms, sample_mask)`.
+
+    Returns:
+        The quantized content code, `(batch, frames, code_dim)`.
+
+    Example:
+
+    >>> import keras, keras_ae  # doctest: +SKIP
+    >>> from keras_ae.zoo import voice_conversion as zoo  # doctest: +SKIP
+    >>> model = zoo.vq_voice_converter(["a", "b"])  # doctest: +SKIP
+    >>> model.compile(optimizer="adam")  # doctest: +SKIP
+    >>> codes = model.encode(waves)  # (batch, frames) int32  # doctest: +SKIP
+    >>> audio = model.decode(codes, "b")  # doctest: +SKIP
+
+    References:
+        van den Oord, Vinyals & Kavukcuoglu 2017, "Neural discrete
+        representation learning", arXiv 1711.00937; Chorowski, Weiss,
+        Bengio & van den Oord 2019, "Unsupervised speech representation
+        learning using WaveNet autoencoders", arXiv 1901.08810.
+    """
+
+    def __init__(self, content_encoder, decoder, speakers, quantizer=None, jitter=0.0, seed=None,
+                 **kwargs):
+        super().__init__(content_encoder, decoder, speakers, **kwargs)
+        if quantizer is None:
+            quantizer = VectorQuantizer(64, codebook_update="ema", kmeans_init=True,
+                                        dead_code_threshold=1.0, seed=seed, name="quantizer")
+        if not isinstance(quantizer, VectorQuantizer) or quantizer.return_dict:
+            raise ValueError(
+                "`quantizer` must be a keras_ae.layers.VectorQuantizer with return_dict=False, "
+                f"or None. Received: quantizer={quantizer!r}")
+        if isinstance(jitter, bool) or not isinstance(jitter, (int, float, np.floating)) \
+                or not 0 <= jitter < 1:
+            raise ValueError(f"`jitter` must be a float in [0, 1). Received: jitter={jitter!r}")
+        self.quantizer = quantizer
+        if quantizer.embedding_dim not in (None, self.content_dim):
+            raise ValueError(
+                f"`quantizer`'s embedding_dim ({quantizer.embedding_dim}) must equal the content "
+                f"encoder's output size ({self.content_dim}).")
+        if not self.quantizer.built:
+            self.quantizer.build((None, None, self.content_dim))
+        self.jitter = float(jitter)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="jitter_seed")
+        self._add_speaker_embedding()
+        self.vq_tracker = keras.metrics.Mean(name="vq_loss")
+        self.built = True
+
+    @property
+    def num_codes(self):
+        """The size of the codebook."""
+        return self.quantizer.num_embeddings
+
+    @property
+    def frames_per_second(self):
+        """Codes per second of audio: one per log-mel frame."""
+        return self.sampling_rate / self.log_mel.frame_step
+
+    def players(self):
+        networks = [self.content_encoder, self.decoder, self.speaker_embedding]
+        if self.quantizer.trainable_weights:  # a codebook learned by gradient
+            networks.insert(1, self.quantizer)
+        return [Player("converter", networks, self.training_loss)]
+
+    def content(self, frames, mask, training=False):
+        vectors = self.content_encoder([frames, mask], training=training)
+        return self.quantizer.quantize_with_loss(vectors, training=False,
+                                                 mask=ops.cast(mask, "bool"))["quantized"]
+
+    def training_loss(self, x, y=None, sample_weight=None, training=True, shared=None):
+        """Reconstruction of each clip from its codes and its speaker's embedding + VQ loss."""
+        labels = self._speaker_labels(y)
+        frames, mask = self.features(x)
+        vectors = self.content_encoder([frames, mask], training=training)
+        outputs = self.quantizer.quantize_with_loss(vectors, training=training,
+                                                    mask=ops.cast(mask, "bool"))
+        codes = outputs["quantized"]
+        if training and self.jitter > 0:
+            codes = self._jittered(codes, mask)
+        reconstruction = self.decoder([codes, self.speaker_embedding(labels), mask],
+                                      training=training)
+        error = self.reconstruction_error(frames, reconstruction, mask, sample_weight)
+        vq_loss = ops.cast(outputs["loss"], "float32")
+        loss = error + vq_loss + regularization(
+            self.content_encoder, self.quantizer, self.decoder, self.speaker_embedding)
+        if training:
+            self.step.assign(self.step + 1.0)
+        self.loss_tracker.update_state(loss)
+        self.reconstruction_tracker.update_state(error)
+        self.vq_tracker.update_state(vq_loss)
+        return loss
+
+    def _jittered(self, codes, mask):
+        """Each frame takes its left or right neighbour's code with probability `jitter`,
+        within the clip's real frames."""
+        batch, length = ops.shape(codes)[0], ops.shape(codes)[1]
+        draw = keras.random.uniform((batch, length), seed=self.seed_generator)
+        shift = ops.where(draw < self.jitter / 2, -1, ops.where(draw < self.jitter, 1, 0))
+        last = ops.maximum(ops.cast(ops.sum(mask, axis=1, keepdims=True), "int32") - 1, 0)
+        position = ops.arange(length, dtype="int32")[None, :] + ops.cast(shift, "int32")
+        position = ops.clip(position, 0, length - 1)
+        position = ops.minimum(position, last)
+        return ops.take_along_axis(codes, ops.expand_dims(position, -1), axis=1)
+
+    # Codes.
+
+    def encode(self, waveforms, batch_size=32, sampling_rate=None):
+        """The code index of every frame, in inference mode.
+
+        Args:
+            waveforms: mono clips: a 2-d array `(clips, samples)`, or a list
+                of 1-d arrays of any lengths.
+            batch_size, sampling_rate: as in `convert`.
+
+        Returns:
+            For a 2-d array, an int32 array `(clips, frames)`; for a list, a
+            list of int32 arrays `(frames,)`, one per clip.
+        """
+        self._check_call(sampling_rate, batch_size)
+        clips = self._clips(waveforms, "waveforms")
+        codes = [None] * len(clips)
+        for index, frames, mask in self._padded_batches(clips, batch_size):
+            vectors = self.content_encoder([ops.convert_to_tensor(frames),
+                                            ops.convert_to_tensor(mask)], training=False)
+            indices = np.asarray(ops.convert_to_numpy(self.quantizer.encode(vectors)), "int32")
+            for row, i in enumerate(index):
+                codes[i] = indices[row, :self.log_mel.frame_count(len(clips[i]))]
+        if isinstance(waveforms, np.ndarray):
+            return np.stack(codes)
+        return codes
+
+    def decode(self, codes, speaker, seed=0):
+        """Waveforms in the voice of `speaker` from code indices.
+
+        Args:
+            codes: int code indices, a 2-d array `(clips, frames)` or a list
+                of 1-d arrays (each of at least 1 frame), values in
+                `[0, num_codes)`.
+            speaker: a name in `speakers`.
+            seed: Griffin-Lim's seed.
+
+        Returns:
+            A list of float32 waveforms, `(frames - 1) * frame_step + 1`
+            samples each (what `encode` gives back its frames for).
+        """
+        if isinstance(codes, np.ndarray) and codes.ndim == 2:
+            codes = list(codes)
+        if not isinstance(codes, (list, tuple)) or not codes:
+            raise ValueError("`codes` must be a 2-d int array (clips, frames) or a non-empty "
+                             f"list of 1-d int arrays. Received: {type(codes).__name__}")
+        rows = []
+        for i, row in enumerate(codes):
+            row = np.asarray(row)
+            if row.ndim != 1 or len(row) < 1 or not np.issubdtype(row.dtype, np.integer):
+                raise ValueError(f"`codes[{i}]` must be a non-empty 1-d int array. Received: "
+                                 f"dtype {row.dtype}, shape {row.shape}")
+            if row.min() < 0 or row.max() >= self.num_codes:
+                raise ValueError(f"`codes[{i}]` must hold indices in [0, {self.num_codes}). "
+                                 f"Received: values from {row.min()} to {row.max()}")
+            rows.append(row.astype("int32"))
+        vector = np.asarray(self.speaker_vector(speaker), "float32")
+        longest = max(len(r) for r in rows)
+        padded = np.zeros((len(rows), longest), "int32")
+        mask = np.zeros((len(rows), longest), "float32")
+        for i, r in enumerate(rows):
+            padded[i, :len(r)] = r
+            mask[i, :len(r)] = 1.0
+        quantized = self.quantizer.decode(ops.convert_to_tensor(padded))
+        output = self.decoder([quantized, ops.convert_to_tensor(np.repeat(vector[None], len(rows),
+                                                                          axis=0)),
+                               ops.convert_to_tensor(mask)], training=False)
+        output = np.asarray(ops.convert_to_numpy(self.unstandardise(output)), "float32")
+        log_mels = [output[i, :len(r)] for i, r in enumerate(rows)]
+        lengths = [(len(r) - 1) * self.log_mel.frame_step + 1 for r in rows]
+        return self._vocode(log_mels, lengths, seed, 32)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "quantizer": keras.saving.serialize_keras_object(self.quantizer),
+            "jitter": self.jitter,
+            "seed": self.seed,
+        }
