@@ -264,8 +264,8 @@ class VectorQuantizer(keras.layers.Layer):
             weights = ops.where(ops.sum(weights) > 0, ops.cast(weights > 0, "float32"), 1.0)
             total = ops.cumsum(weights)
             draws = keras.random.uniform((self.num_embeddings,), seed=self.seed_generator)
-            picks = ops.searchsorted(total, draws * total[-1], side="right")
-            picks = ops.clip(picks, 0, ops.shape(flat)[0] - 1)
+            picks = ops.cast(ops.searchsorted(total, draws * total[-1], side="right"), "int32")
+            picks = ops.minimum(picks, ops.cast(ops.shape(flat)[0], "int32") - 1)
         else:
             picks = keras.random.randint(
                 (self.num_embeddings,), 0, ops.shape(flat)[0], seed=self.seed_generator
