@@ -1,5 +1,11 @@
 """Evaluation of learned representations and of converted speech."""
 
+from keras_ae.evaluation.discrete_codes import abx_error
+from keras_ae.evaluation.discrete_codes import bag_of_codes
+from keras_ae.evaluation.discrete_codes import bitrate
+from keras_ae.evaluation.discrete_codes import code_phone_mapping
+from keras_ae.evaluation.discrete_codes import kmeans
+from keras_ae.evaluation.discrete_codes import nearest_centroid
 from keras_ae.evaluation.linear_probe import linear_probe
 from keras_ae.evaluation.mel_cepstral_distortion import dtw_path
 from keras_ae.evaluation.mel_cepstral_distortion import mean_mel_cepstral_distortion
@@ -16,6 +22,12 @@ from keras_ae.evaluation.voice_conversion import conversion_scores
 from keras_ae.evaluation.voice_conversion import evaluation_pairs
 
 __all__ = [
+    "abx_error",
+    "bag_of_codes",
+    "bitrate",
+    "code_phone_mapping",
+    "kmeans",
+    "nearest_centroid",
     "ConversionJudges",
     "SpeechClassifier",
     "content_probe",
