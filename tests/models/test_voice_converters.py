@@ -304,3 +304,52 @@ def test_on_real_speech_the_adversary_empties_the_code_of_the_speaker(data_dir):
     assert last < first, results
     assert after < before - 0.08, results
     assert after < results["none"][1] - 0.1, results
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="a real-data run, once; the step itself is tested on every backend")
+def test_on_real_speech_vq_codes_spread_and_fall_on_phones(data_dir):
+    """A short run on flite's sentences: the codebook's usage rises from its
+    first batches, and codes mapped to phones on training sentences label the
+    test sentences' phones better than the most common phone does."""
+    from keras_ae.data import FLITE_VOICES
+    from keras_ae.data import audio_batches
+    from keras_ae.data import flite_alignments
+    from keras_ae.data import flite_speech
+    from keras_ae.data import phone_labels
+    from keras_ae.evaluation import code_phone_mapping
+
+    path = os.path.join(data_dir, "flite-speech")
+    alignments = flite_alignments(path)
+
+    def load(split):
+        waves, ids, voices, _ = flite_speech(split, "sentences", path=path)
+        files = [f"sentences/{FLITE_VOICES[v]}_{i:03d}.wav" for v, i in zip(voices, ids)]
+        return waves, voices, files
+
+    train_waves, train_voices, train_files = load("train")
+    test_waves, _, test_files = load("test")
+    keras.utils.set_random_seed(0)
+    model = vc.vq_voice_converter(list(FLITE_VOICES), num_codes=32, code_dim=8, channels=32,
+                                  blocks=2)
+    model.adapt(train_waves[::8])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    history = model.fit(audio_batches(train_waves, train_voices, batch_size=16,
+                                      crop_length=8000, shuffle=True, seed=0),
+                        epochs=3, shuffle=False, verbose=0)
+    usage = history.history["quantizer_usage"]
+    losses = history.history["reconstruction_loss"]
+    assert losses[-1] < losses[0], history.history
+    assert usage[-1] > 0.5 and usage[-1] >= usage[0], usage
+
+    def coded(waves, files):
+        codes = model.encode(waves)
+        return codes, [phone_labels(alignments[f], len(c)) for f, c in zip(files, codes)]
+
+    train_codes, train_phones = coded(train_waves[::2], train_files[::2])
+    test_codes, test_phones = coded(test_waves, test_files)
+    accuracy, _ = code_phone_mapping(train_codes, train_phones, test_codes, test_phones)
+    common = np.bincount(np.concatenate(train_phones)).argmax()
+    chance = float(np.mean(np.concatenate(test_phones) == common))
+    print(f"usage {usage}, reconstruction {losses}, code->phone {accuracy:.3f} vs {chance:.3f}")
+    assert accuracy > chance + 0.05, (accuracy, chance)
