@@ -22,6 +22,7 @@ CLASSES = {
     "quickthought_gutenberg": keras_ae.models.QuickThought,
     "adversarial_vc_fsdd_flite": keras_ae.models.AdversarialVoiceConverter,
     "adain_vc_fsdd_flite": keras_ae.models.AdaINVoiceConverter,
+    "vq_vc_fsdd_flite": keras_ae.models.VQVoiceConverter,
 }
 # The metric each recipe's card is about.
 HEADLINE = {
@@ -30,9 +31,10 @@ HEADLINE = {
     "quickthought_gutenberg": "alice_mrr_quick_thought",
     "adversarial_vc_fsdd_flite": "alternating_target_share",
     "adain_vc_fsdd_flite": "adain_target_share",
+    "vq_vc_fsdd_flite": "vq_target_share",
 }
 # Smoke runs of a minute or more on 2 cores: run with -m slow.
-SLOW = ("cpc_fsdd", "adversarial_vc_fsdd_flite", "adain_vc_fsdd_flite")
+SLOW = ("cpc_fsdd", "adversarial_vc_fsdd_flite", "adain_vc_fsdd_flite", "vq_vc_fsdd_flite")
 
 
 def test_every_recipe_is_known():
