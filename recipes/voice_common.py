@@ -99,13 +99,16 @@ def judges(data, args):
     return result
 
 
-def train(model, train_data, data, args, logdir, label):
-    """Adapts the features, compiles and fits; returns the training seconds."""
+def train(model, train_data, data, args, logdir, label, callbacks=()):
+    """Adapts the features, compiles and fits; returns the training seconds.
+
+    `callbacks` are added to the TensorBoard ones (made when `logdir` is
+    set) with `logdir/label` as their folder: functions of that folder."""
     waves, _, speakers, _ = train_data
     keras.utils.set_random_seed(args.seed)
     model.adapt(waves[::5])
     model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
-    callbacks = []
+    extra, callbacks = callbacks, []
     if logdir:
         callbacks.append(keras.callbacks.TensorBoard(os.path.join(logdir, label)))
         source = data.evaluation[0][0]
@@ -113,6 +116,7 @@ def train(model, train_data, data, args, logdir, label):
         callbacks.append(ConversionAudio(
             source, target if not hasattr(model, "speaker_classifier") else "kal16",
             target_audio=target, logdir=os.path.join(logdir, label)))
+        callbacks.extend(make(os.path.join(logdir, label)) for make in extra)
     batches = audio_batches(waves, speakers, batch_size=args.batch_size, shuffle=True,
                             seed=args.seed)
     start = time.time()

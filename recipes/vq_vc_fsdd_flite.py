@@ -24,6 +24,7 @@ import numpy as np
 import voice_common as recipe
 
 import keras_ae
+from keras_ae.callbacks import CodeSequence
 from keras_ae.data import FLITE_VOICES
 from keras_ae.data import SPOKEN_DIGIT_SPEAKERS
 from keras_ae.data import flite_alignments
@@ -159,7 +160,12 @@ def main():
     model = zoo.vq_voice_converter(SPOKEN_DIGIT_SPEAKERS, **SETTINGS)
     training = (list(data.train[0]) + list(train_waves),
                 None, np.concatenate([data.train[2], train_voices]), None)
-    seconds = {"vq": recipe.train(model, training, data, args, args.logdir, "vq")}
+    clips = data.evaluation[0][::25]  # a few test takes, of several speakers
+
+    def codes(folder):
+        return CodeSequence(clips, logdir=folder)
+
+    seconds = {"vq": recipe.train(model, training, data, args, args.logdir, "vq", [codes])}
     metrics = recipe.scores(model, judges, data, "vq")
     metrics["log_mel_speaker_probe"] = recipe.log_mel_probe(model, data)
     metrics.update({f"vq_{k}": v for k, v in code_measures(model, data, args).items()})

@@ -163,7 +163,7 @@ def adain_voice_converter(speakers, content_dim=16, speaker_dim=64, channels=128
 
 
 def vq_voice_converter(speakers, num_codes=64, code_dim=16, speaker_dim=64, channels=128,
-                       blocks=3, jitter=0.0, seed=0, **kwargs):
+                       blocks=3, jitter=0.0, instance_norm=False, seed=0, **kwargs):
     """`VQVoiceConverter` with these networks (as in `vq_vc_fsdd_flite`).
 
     The content encoder (no instance normalisation: the discrete bottleneck
@@ -174,7 +174,7 @@ def vq_voice_converter(speakers, num_codes=64, code_dim=16, speaker_dim=64, chan
     quantizer = VectorQuantizer(num_codes, codebook_update="ema", kmeans_init=True,
                                 dead_code_threshold=1.0, seed=seed, name="quantizer")
     return VQVoiceConverter(
-        content_encoder(code_dim, channels, blocks),
+        content_encoder(code_dim, channels, blocks, instance_norm=instance_norm),
         decoder(code_dim, speaker_dim, channels, blocks),
         speakers=list(speakers), quantizer=quantizer, jitter=jitter, seed=seed,
         name="vq_voice_converter", **kwargs)

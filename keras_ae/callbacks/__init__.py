@@ -1,5 +1,7 @@
 """Callbacks: TensorBoard images, audio, histograms and embeddings."""
 
+from keras_ae.callbacks.code_sequence import CodeSequence
+from keras_ae.callbacks.code_sequence import code_image
 from keras_ae.callbacks.conversion_audio import ConversionAudio
 from keras_ae.callbacks.embedding_projector import EmbeddingProjector
 from keras_ae.callbacks.next_sentence_retrieval import NextSentenceRetrieval
@@ -8,10 +10,12 @@ from keras_ae.callbacks.reconstruction_images import image_grid
 from keras_ae.callbacks.representation_histogram import RepresentationHistogram
 
 __all__ = [
+    "CodeSequence",
     "ConversionAudio",
     "EmbeddingProjector",
     "NextSentenceRetrieval",
     "ReconstructionImages",
     "RepresentationHistogram",
+    "code_image",
     "image_grid",
 ]
