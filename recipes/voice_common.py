@@ -114,7 +114,7 @@ def train(model, train_data, data, args, logdir, label, callbacks=()):
         source = data.evaluation[0][0]
         target = data.evaluation[0][-1]
         callbacks.append(ConversionAudio(
-            source, target if not hasattr(model, "speaker_classifier") else "kal16",
+            source, "kal16" if hasattr(model, "speaker_embedding") else target,
             target_audio=target, logdir=os.path.join(logdir, label)))
         callbacks.extend(make(os.path.join(logdir, label)) for make in extra)
     batches = audio_batches(waves, speakers, batch_size=args.batch_size, shuffle=True,

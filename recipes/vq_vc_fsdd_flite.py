@@ -138,6 +138,13 @@ def code_measures(model, data, args):
     metrics["digit_speaker_from_codes"] = linear_probe(
         bag_of_codes(model.encode(digit_train), k), data.train[2][::3],
         bag_of_codes(model.encode(digit_test), k), data.test[2], epochs=200, batch_size=64)
+    def kmeans_bags(waves):
+        return bag_of_codes([nearest_centroid(m, centroids) for m in
+                             frame_features(model, waves, None, mfcc)["log_mel"]], k)
+
+    metrics["digit_speaker_from_kmeans_codes"] = linear_probe(
+        kmeans_bags(digit_train), data.train[2][::3], kmeans_bags(digit_test), data.test[2],
+        epochs=200, batch_size=64)
     # ABX on the digit test takes.
     waves, digits, speakers, _ = data.test
     features = frame_features(model, waves, cpc, mfcc)
@@ -150,6 +157,51 @@ def code_measures(model, data, args):
     return metrics
 
 
+def chunked(waves, labels, length, shortest=1600):
+    """The clips cut into consecutive pieces of `length` samples (the last piece of a clip
+    kept if it has at least `shortest`), with their clip's label."""
+    pieces, out = [], []
+    for wave, label in zip(waves, labels):
+        for start in range(0, len(wave), length):
+            piece = wave[start:start + length]
+            if len(piece) >= shortest:
+                pieces.append(piece)
+                out.append(label)
+    return pieces, np.array(out)
+
+
+def code_table(m, k):
+    """The card's table of what the codes hold, beside the baselines."""
+    def f(key, digits=3):
+        value = m.get(f"vq_{key}")
+        return "–" if value is None else f"{value:.{digits}f}"
+
+    rows = [
+        "| measure | the codes | baselines (same run) | target |",
+        "| --- | --- | --- | --- |",
+        f"| codes → phones: each code mapped to its most frequent phone on sentences 0–159, "
+        f"accuracy on 160–199 | {f('code_phone_accuracy')} | k-means of log-mel, {k} clusters: "
+        f"{f('kmeans_log_mel_phone_accuracy')}; the most common phone: "
+        f"{f('most_common_phone_accuracy')} | above k-means |",
+        f"| frame-level linear phone probe (same sentences) | {f('phone_probe_codes')} | "
+        f"log-mel {f('phone_probe_log_mel')}, MFCC {f('phone_probe_mfcc')}, `cpc_fsdd` "
+        f"context {f('phone_probe_cpc')} | |",
+        f"| speaker from the bag of codes, 4 flite voices, sentences (chance 0.25) | "
+        f"{f('sentence_speaker_from_codes')} | k-means codes: "
+        f"{f('sentence_speaker_from_kmeans_codes')} | ≤ 0.5 |",
+        f"| speaker from the bag of codes, 10 speakers, digits (chance 0.1) | "
+        f"{f('digit_speaker_from_codes')} | k-means codes: "
+        f"{f('digit_speaker_from_kmeans_codes')} | |",
+        f"| across-speaker ABX error on the digit test takes (0.5 is chance) | "
+        f"{f('abx_error_codes')} | log-mel {f('abx_error_log_mel')}, MFCC "
+        f"{f('abx_error_mfcc')}, `cpc_fsdd` context {f('abx_error_cpc')} | |",
+        f"| bitrate of the codes on the test sentences (bits/s) | "
+        f"{f('bitrate_bits_per_second', 0)} at {f('frames_per_second', 0)} codes/s | "
+        f"at most {np.log2(k) * m.get('vq_frames_per_second', 100):.0f} | |",
+    ]
+    return "\n".join(rows)
+
+
 def main():
     args = recipe.parse_args(NAME, DESCRIPTION, epochs=20)
     data = recipe.Data(args)
@@ -158,8 +210,12 @@ def main():
         train_waves, train_voices = train_waves[::16], train_voices[::16]
     judges = recipe.judges(data, args)
     model = zoo.vq_voice_converter(SPOKEN_DIGIT_SPEAKERS, **SETTINGS)
-    training = (list(data.train[0]) + list(train_waves),
-                None, np.concatenate([data.train[2], train_voices]), None)
+    # Sentences in pieces of at most a second: a batch pads its clips to the longest.
+    pieces, piece_voices = chunked(train_waves, train_voices, model.sampling_rate)
+    training = (list(data.train[0]) + pieces, None,
+                np.concatenate([data.train[2], piece_voices]), None)
+    print(f"training clips: {len(data.train[0])} digit takes and {len(pieces)} pieces of "
+          f"{len(train_waves)} sentences", flush=True)
     clips = data.evaluation[0][::25]  # a few test takes, of several speakers
 
     def codes(folder):
@@ -170,8 +226,14 @@ def main():
     metrics["log_mel_speaker_probe"] = recipe.log_mel_probe(model, data)
     metrics.update({f"vq_{k}": v for k, v in code_measures(model, data, args).items()})
     examples = recipe.write_examples(model, data, EXAMPLES)
+    notes = [
+        "What the codes hold (`keras_ae.evaluation`; every probe and mapping fitted on "
+        "training clips only; phone labels from flite's own timings, the phone at each "
+        "frame's centre; the ABX draws 2,000 triplets, cosine frame distances):",
+        code_table(metrics, model.num_codes),
+    ]
     recipe.finish(model, args, metrics, seconds, ["vq"], "vq", DESCRIPTION, data, examples,
-                  SETTINGS)
+                  SETTINGS, notes)
 
 
 if __name__ == "__main__":
