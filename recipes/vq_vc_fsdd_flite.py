@@ -48,7 +48,7 @@ DESCRIPTION = (
     "training sentences. `encode(waveforms)` gives the codes, `decode(codes, speaker)` and "
     "`convert(waveforms, target_name)` the speech."
 )
-SETTINGS = {"num_codes": 32, "code_dim": 16, "jitter": 0.12}
+SETTINGS = {"num_codes": 32, "code_dim": 4, "jitter": 0.12, "instance_norm": True}
 PROBE_EPOCHS = 30
 EXAMPLES = [("george", "slt"), ("slt", "jackson"), ("awb", "kal16"), ("theo", "rms")]
 

@@ -51,8 +51,14 @@ SHIPPED = {
     "adain_vc_fsdd_flite": (
         keras_ae.models.AdaINVoiceConverter,
         lambda: voice_zoo.adain_voice_converter(SPOKEN_DIGIT_SPEAKERS), None),
+    "vq_vc_fsdd_flite": (
+        keras_ae.models.VQVoiceConverter,
+        lambda: voice_zoo.vq_voice_converter(SPOKEN_DIGIT_SPEAKERS, num_codes=32, code_dim=4,
+                                             jitter=0.12, instance_norm=True), None),
 }
-VOICE_CONVERTERS = ("adversarial_vc_fsdd_flite", "adain_vc_fsdd_flite")
+VOICE_CONVERTERS = ("adversarial_vc_fsdd_flite", "adain_vc_fsdd_flite", "vq_vc_fsdd_flite")
+LABELS = {"adversarial_vc_fsdd_flite": "alternating", "adain_vc_fsdd_flite": "adain",
+          "vq_vc_fsdd_flite": "vq"}
 AUTOENCODERS = sorted(k for k in SHIPPED if SHIPPED[k][0] in (
     keras_ae.models.VQVAE, keras_ae.models.AutoEncoder, keras_ae.models.DiscreteAutoEncoder))
 # The cards give the MSE on all 10,000 test images; the first 1,000 are a
@@ -207,7 +213,7 @@ def test_voice_preset_reproduces_its_card(name, data_dir):
 
     recipe = _voice_common()
     card = keras_ae.presets.list_presets()[name]["metrics"]
-    label = "alternating" if name.startswith("adversarial") else "adain"
+    label = LABELS[name]
     model = SHIPPED[name][0].from_preset(name)
     data = recipe.Data(types.SimpleNamespace(data=data_dir, train_size=None, test_size=None,
                                              seed=0))
@@ -218,3 +224,27 @@ def test_voice_preset_reproduces_its_card(name, data_dir):
     for key in ("target_share", "word_kept"):
         assert scores[key] == pytest.approx(card[f"{label}_{key}"], abs=0.03), (key, scores)
     assert scores["mcd_db"] == pytest.approx(card[f"{label}_mcd_db"], abs=0.5), scores
+
+
+@pytest.mark.slow  # encodes flite's 800 sentences
+def test_vq_preset_reproduces_its_code_phone_mapping(data_dir):
+    """Codes mapped to phones on sentences 0–159 label 160–199 as the card says
+    (no training: the mapping is a count, so only float rounding can move it)."""
+    from keras_ae.data import flite_alignments
+    from keras_ae.data import flite_speech
+    from keras_ae.data import phone_labels
+    from keras_ae.evaluation import code_phone_mapping
+
+    card = keras_ae.presets.list_presets()["vq_vc_fsdd_flite"]["metrics"]
+    model = keras_ae.models.VQVoiceConverter.from_preset("vq_vc_fsdd_flite")
+    path = os.path.join(data_dir, "flite-speech")
+    alignments = flite_alignments(path)
+
+    def coded(split):
+        waves, ids, voices, _ = flite_speech(split, "sentences", path=path)
+        codes = model.encode(waves)
+        files = [f"sentences/{FLITE_VOICES[v]}_{i:03d}.wav" for v, i in zip(voices, ids)]
+        return codes, [phone_labels(alignments[f], len(c)) for f, c in zip(files, codes)]
+
+    accuracy, _ = code_phone_mapping(*coded("train"), *coded("test"))
+    assert accuracy == pytest.approx(card["vq_code_phone_accuracy"], abs=0.005)
