@@ -264,12 +264,15 @@ def golden_numbers(model):
 
 
 def finish(model, args, metrics, seconds, labels, preset_label, description, data, examples,
-           settings, extra=()):
-    """Writes the preset of the `preset_label` model with its card, then its examples."""
+           settings, extra=(), more_data=""):
+    """Writes the preset of the `preset_label` model with its card, then its examples.
+
+    `more_data` is appended to the card's description of the data (e.g. other
+    training clips)."""
     notes = card_notes(metrics, labels, seconds, examples, settings, extra)
     common.finish(model, args, {k: round(float(v), 4) for k, v in metrics.items()},
                   seconds[preset_label], description, notes,
-                  data=DATA.format(train=len(data.train[0]), test=len(data.test[0])),
+                  data=DATA.format(train=len(data.train[0]), test=len(data.test[0])) + more_data,
                   input_shape=None, evaluated_on="the test takes, by judges and probes "
                   "trained on the training takes",
                   extra_metadata={"golden": golden_numbers(model)})
