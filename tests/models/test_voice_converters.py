@@ -353,3 +353,34 @@ def test_on_real_speech_vq_codes_spread_and_fall_on_phones(data_dir):
     chance = float(np.mean(np.concatenate(test_phones) == common))
     print(f"usage {usage}, reconstruction {losses}, code->phone {accuracy:.3f} vs {chance:.3f}")
     assert accuracy > chance + 0.05, (accuracy, chance)
+
+
+def test_vq_encode_and_decode_shapes_and_checks():
+    model = tiny_models.build("vq_vc")
+    clips = _clips([1200, 700, 2100])
+    codes = model.encode(clips, batch_size=2)
+    assert [c.shape for c in codes] == [(16,), (9,), (27,)]
+    assert all(c.dtype == np.int32 and c.min() >= 0 and c.max() < model.num_codes
+               for c in codes)
+    batch = model.encode(np.stack([clips[0], clips[0][::-1]]))
+    assert batch.shape == (2, 16) and batch.dtype == np.int32
+    np.testing.assert_array_equal(batch[0], codes[0])
+    # The codes are the quantizer's indices of the content code.
+    vectors = model.encode_content(clips[:1])[0]
+    codebook = keras.ops.convert_to_numpy(model.quantizer.codebook)
+    np.testing.assert_allclose(vectors, codebook[codes[0]], atol=1e-6)
+    assert model.frames_per_second == 100.0
+    waves = model.decode(codes, "b")
+    assert [len(w) for w in waves] == [(n - 1) * 80 + 1 for n in (16, 9, 27)]
+    assert all(w.dtype == np.float32 and np.all(np.isfinite(w)) for w in waves)
+    # A 2-d array of codes is a batch of one length; a clip decodes the same alone.
+    np.testing.assert_allclose(model.decode(batch, "b")[0], model.decode([codes[0]], "b")[0],
+                               atol=1e-5)
+    with pytest.raises(ValueError, match=r"codes\[0\].*\[0, 8\)"):
+        model.decode([np.array([0, 8])], "a")
+    with pytest.raises(ValueError, match=r"codes\[0\].*int"):
+        model.decode([np.array([0.5, 1.0])], "a")
+    with pytest.raises(ValueError, match="Unknown speaker 'zed'"):
+        model.decode(codes, "zed")
+    with pytest.raises(ValueError, match="jitter"):
+        vc.vq_voice_converter(["a"], jitter=1.0)
