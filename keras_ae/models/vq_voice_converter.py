@@ -56,12 +56,19 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
 
     Example:
 
-    >>> import keras, keras_ae  # doctest: +SKIP
-    >>> from keras_ae.zoo import voice_conversion as zoo  # doctest: +SKIP
-    >>> model = zoo.vq_voice_converter(["a", "b"])  # doctest: +SKIP
-    >>> model.compile(optimizer="adam")  # doctest: +SKIP
-    >>> codes = model.encode(waves)  # (batch, frames) int32  # doctest: +SKIP
-    >>> audio = model.decode(codes, "b")  # doctest: +SKIP
+    >>> import numpy as np
+    >>> from keras_ae.zoo import voice_conversion as vc
+    >>> waves = np.random.default_rng(0).normal(0, 0.1, (4, 2400)).astype("float32")
+    >>> model = vc.vq_voice_converter(["ann", "bob"], num_codes=8, code_dim=4, channels=16,
+    ...                               blocks=1)
+    >>> model.adapt(list(waves))
+    >>> model.compile(optimizer="adam")
+    >>> _ = model.fit(waves, np.array([0, 1, 0, 1]), batch_size=2, epochs=1, verbose=0)
+    >>> codes = model.encode(waves)
+    >>> codes.shape, codes.dtype
+    ((4, 31), dtype('int32'))
+    >>> [len(w) for w in model.decode(codes[:1], "bob")]
+    [2401]
 
     References:
         van den Oord, Vinyals & Kavukcuoglu 2017, "Neural discrete
