@@ -48,7 +48,7 @@ DESCRIPTION = (
     "training sentences. `encode(waveforms)` gives the codes, `decode(codes, speaker)` and "
     "`convert(waveforms, target_name)` the speech."
 )
-SETTINGS = {"num_codes": 32, "code_dim": 4, "jitter": 0.12, "instance_norm": True}
+SETTINGS = {"num_codes": 32, "code_dim": 16, "jitter": 0.12, "instance_norm": True}
 PROBE_EPOCHS = 30
 TRIED = (
     "Tried while choosing the settings (scratch runs of 10 epochs on the digits only, the s"
@@ -58,18 +58,16 @@ TRIED = (
     " of 4 channels, jitter 0.12: 0.514 / 0.687 / 0.542; with instance normalisation in the"
     " encoder (as in VQVC, Wu & Lee 2020), 32 codes of 16 channels: 0.747 / 0.673 / 0.632; "
     "the same with the code shared by pairs of frames (50 codes/s): 0.757 / 0.633 / 0.606; "
-    "32 codes of 4 channels: 0.761 / 0.658 / 0.418 (chosen, with flite's training sentences"
-    " added). Not reached: 80% to the target and 80% of digits kept; codes → phones just be"
-    "low k-means of log-mel (0.352 vs 0.360 at 32 clusters); the speaker from the bag of co"
-    "des on the 4 flite voices (0.981; target ≤ 0.5): at 100 codes per second and 484 bits/"
-    "s the codes still name the voice."
-)
-AFTER = (
-    "After the preset was made, the same recipe with 64 codes (20 epochs, with the sentence"
-    "s): 0.737 to the target, 0.790 keep the digit, probe 0.408, MCD 18.6; codes → phones 0"
-    ".379 vs k-means 0.404 at 64 clusters; speaker from the bag of codes 1.000 (sentences) "
-    "and 0.834 (digits); ABX 0.186; 586 bits/s: more digits kept, the other targets further"
-    " away, so the shipped preset keeps 32 codes."
+    "32 codes of 4 channels: 0.761 / 0.658 / 0.418. Full recipe runs (20 epochs, with the s"
+    "entences): 32 codes of 4 channels: 0.761 / 0.722 / 0.446, MCD 18.6, codes → phones 0.3"
+    "52 vs k-means 0.360, speaker from the bag of codes 0.981 (sentences) and 0.788 (digits"
+    "), ABX 0.182, 484 bits/s; 64 codes of 4 channels: 0.737 / 0.790 / 0.408, MCD 18.6, cod"
+    "es → phones 0.379 vs k-means 0.404 at 64 clusters, bag of codes 1.000 and 0.834, ABX 0"
+    ".186, 586 bits/s; 32 codes of 16 channels: this preset (codes → phones above k-means, "
+    "more digits kept, a higher speaker probe on the code vectors). Not reached: 80% to the"
+    " target and 80% of digits kept, and the speaker from the bag of codes on the 4 flite v"
+    "oices (target ≤ 0.5): at 100 codes per second and ~490 bits/s the codes still name the"
+    " voice."
 )
 EXAMPLES = [("george", "slt"), ("slt", "jackson"), ("awb", "kal16"), ("theo", "rms")]
 
@@ -253,7 +251,6 @@ def main():
         "frame's centre; the ABX draws 2,000 triplets, cosine frame distances):",
         code_table(metrics, model.num_codes),
         TRIED,
-        AFTER,
     ]
     more = (f"; and flite's {len(train_waves)} training sentences (ids 0–159 in the 4 voices), "
             f"cut into {len(pieces)} pieces of at most 1 s")

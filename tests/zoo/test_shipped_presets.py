@@ -53,7 +53,7 @@ SHIPPED = {
         lambda: voice_zoo.adain_voice_converter(SPOKEN_DIGIT_SPEAKERS), None),
     "vq_vc_fsdd_flite": (
         keras_ae.models.VQVoiceConverter,
-        lambda: voice_zoo.vq_voice_converter(SPOKEN_DIGIT_SPEAKERS, num_codes=32, code_dim=4,
+        lambda: voice_zoo.vq_voice_converter(SPOKEN_DIGIT_SPEAKERS, num_codes=32, code_dim=16,
                                              jitter=0.12, instance_norm=True), None),
 }
 VOICE_CONVERTERS = ("adversarial_vc_fsdd_flite", "adain_vc_fsdd_flite", "vq_vc_fsdd_flite")
