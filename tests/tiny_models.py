@@ -77,7 +77,8 @@ def _voice_converter(kind):
         return vc.adain_voice_converter(["a", "b", "c"], kl_annealing_steps=4, **size)
     if kind == "vq_vc":
         size = {("code_dim" if k == "content_dim" else k): v for k, v in size.items()}
-        return vc.vq_voice_converter(["a", "b", "c"], num_codes=8, jitter=0.2, **size)
+        return vc.vq_voice_converter(["a", "b", "c"], num_codes=8, jitter=0.2,
+                                     bag_adversary_weight=0.5, bag_adversary_steps=2, **size)
     return vc.adversarial_voice_converter(["a", "b", "c"], mode=kind.split("_")[1],
                                           ramp_steps=4, adversarial_weight=0.5,
                                           classifier_steps=2, **size)

@@ -370,6 +370,25 @@ class VectorQuantizer(keras.layers.Layer):
         indices = _nearest(self._flat_inputs(inputs), self.codebook)
         return ops.reshape(ops.cast(indices, "int32"), ops.shape(inputs)[:-1])
 
+    def distances(self, inputs):
+        """Returns the squared distance from every vector to every code.
+
+        Differentiable in `inputs` (and in a gradient-learned codebook): a
+        softmax of `-distances / temperature` is a soft assignment, e.g. for
+        a loss on how often each code is used.
+
+        Args:
+            inputs: floating tensor `(batch, ..., embedding_dim)`.
+
+        Returns:
+            float32 tensor `(batch, ..., num_embeddings)` (for the cosine
+            distance, between the l2-normalised vectors and codes).
+        """
+        if not self.built:
+            self.build(tuple(inputs.shape))
+        distances = _distances(self._flat_inputs(inputs), self.codebook)
+        return ops.reshape(distances, (*ops.shape(inputs)[:-1], self.num_embeddings))
+
     def decode(self, indices):
         """Returns the codes of `indices`, in the compute dtype.
 
@@ -495,16 +514,20 @@ class VectorQuantizer(keras.layers.Layer):
         }
 
 
-def _nearest(flat, codebook):
-    """Index of the nearest row of `codebook` for every row of `flat`."""
+def _distances(flat, codebook):
+    """Squared distances `(N, K)` from every row of `flat` to every row of `codebook`."""
     # |x - e|² = |x|² - 2 x·e + |e|²; |x|² does not change the argmin but
     # keeps the values true distances. Shape (N, K), never (N, K, D).
-    distances = (
+    return (
         ops.sum(ops.square(flat), axis=1, keepdims=True)
         - 2.0 * ops.matmul(flat, ops.transpose(codebook))
         + ops.sum(ops.square(codebook), axis=1)[None, :]
     )
-    return ops.argmin(distances, axis=1)
+
+
+def _nearest(flat, codebook):
+    """Index of the nearest row of `codebook` for every row of `flat`."""
+    return ops.argmin(_distances(flat, codebook), axis=1)
 
 
 def _kmeans(flat, centroids, iters, cosine, weights=None):

@@ -5,7 +5,9 @@ from keras import ops
 from keras_ae.layers import VectorQuantizer
 from keras_ae.models.voice_converter import LearnedSpeakers
 from keras_ae.models.voice_converter import VoiceConverter
+from keras_ae.models.voice_converter import weighted_mean
 from keras_ae.training import Player
+from keras_ae.training import PlayerOptimizer
 from keras_ae.training import regularization
 
 
@@ -30,6 +32,20 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
     `<name>_perplexity` and `<name>_usage` (share of the codebook used in
     the batch).
 
+    A code per frame may still name the voice by *which* codes a speaker
+    uses: a histogram of an utterance's codes (its bag of codes) can tell
+    the speakers apart even when no single code does. With
+    `bag_adversary_weight > 0` a second player, a linear speaker classifier
+    on each clip's bag of codes, learns to name the speaker from it
+    (`bag_adversary_steps` updates per batch), and the encoder adds
+    `bag_adversary_weight · cross_entropy(uniform, classifier(bag))`, the
+    domain-confusion loss of Tzeng et al. 2015, which asks every speaker to
+    use the codes alike. The encoder's bag is the hard histogram in the
+    forward pass with the gradient of a soft one, `softmax(−distance /
+    bag_temperature)` (straight through). Then the logs also hold
+    `bag_speaker_loss` and `bag_speaker_accuracy` (the classifier on this
+    batch's bags, before the encoder's update) and `bag_confusion`.
+
     Args:
         content_encoder: a Keras model `[frames, mask] -> vectors`, from
             `(batch, frames, num_mel_bins)` to `(batch, frames, code_dim)`.
@@ -44,6 +60,13 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             code can count on its exact position. The paper uses 0.12.
             Defaults to 0 (off).
         seed: int or None, seed of the jitter.
+        bag_adversary_weight: float >= 0, the weight of the encoder's
+            confusion loss against a speaker classifier on the bag of codes
+            (see above); 0 (the default) has no classifier.
+        bag_temperature: float > 0, the temperature of the soft assignment
+            whose gradient the bag takes, in squared-distance units of the
+            codes. Defaults to 1.
+        bag_adversary_steps: int >= 1, the classifier's updates per batch.
         **kwargs: `VoiceConverter` arguments (`sampling_rate`,
             `num_mel_bins`, `griffin_lim_iterations`) and `keras.Model`
             ones such as `name`.
@@ -78,6 +101,7 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
     """
 
     def __init__(self, content_encoder, decoder, speakers, quantizer=None, jitter=0.0, seed=None,
+                 bag_adversary_weight=0.0, bag_temperature=1.0, bag_adversary_steps=1,
                  **kwargs):
         super().__init__(content_encoder, decoder, speakers, **kwargs)
         if quantizer is None:
@@ -97,8 +121,28 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
                 f"encoder's output size ({self.content_dim}).")
         if not self.quantizer.built:
             self.quantizer.build((None, None, self.content_dim))
+        for name, value, positive in (("bag_adversary_weight", bag_adversary_weight, False),
+                                      ("bag_temperature", bag_temperature, True)):
+            if isinstance(value, bool) or not isinstance(
+                    value, (int, float, np.floating, np.integer)) or not np.isfinite(value) \
+                    or value < 0 or (positive and value == 0):
+                raise ValueError(f"`{name}` must be a finite float {'>' if positive else '>='} 0. "
+                                 f"Received: {name}={value!r}")
+        if isinstance(bag_adversary_steps, bool) or not isinstance(
+                bag_adversary_steps, (int, np.integer)) or bag_adversary_steps < 1:
+            raise ValueError("`bag_adversary_steps` must be an int >= 1. Received: "
+                             f"bag_adversary_steps={bag_adversary_steps!r}")
         self.jitter = float(jitter)
         self.seed = seed
+        self.bag_adversary_weight = float(bag_adversary_weight)
+        self.bag_temperature = float(bag_temperature)
+        self.bag_adversary_steps = int(bag_adversary_steps)
+        if self.bag_adversary_weight > 0:
+            self.bag_classifier = keras.layers.Dense(len(self.speakers), name="bag_classifier")
+            self.bag_classifier.build((None, self.num_codes))
+            self.bag_loss_tracker = keras.metrics.Mean(name="bag_speaker_loss")
+            self.bag_accuracy_tracker = keras.metrics.Mean(name="bag_speaker_accuracy")
+            self.bag_confusion_tracker = keras.metrics.Mean(name="bag_confusion")
         self.seed_generator = keras.random.SeedGenerator(seed, name="jitter_seed")
         self._add_speaker_embedding()
         self.vq_tracker = keras.metrics.Mean(name="vq_loss")
@@ -114,21 +158,82 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         """Codes per second of audio: one per log-mel frame."""
         return self.sampling_rate / self.log_mel.frame_step
 
+    def compile(self, optimizer="adam", bag_classifier_optimizer="adam", **kwargs):
+        """Configures the model for training.
+
+        Args:
+            optimizer: the optimizer of the encoder, decoder, embeddings (and
+                a gradient-learned codebook), or a
+                `keras_ae.training.PlayerOptimizer` with one per player.
+            bag_classifier_optimizer: the bag-of-codes speaker classifier's
+                optimizer, when `bag_adversary_weight > 0`.
+            **kwargs: other `keras.Model.compile` arguments; `loss` and
+                `metrics` are not taken.
+        """
+        if self.bag_adversary_weight > 0 and not isinstance(optimizer, PlayerOptimizer):
+            optimizer = PlayerOptimizer({"bag_classifier": bag_classifier_optimizer,
+                                         "converter": optimizer})
+        super().compile(optimizer=optimizer, **kwargs)
+
     def players(self):
         networks = [self.content_encoder, self.decoder, self.speaker_embedding]
         if self.quantizer.trainable_weights:  # a codebook learned by gradient
             networks.insert(1, self.quantizer)
-        return [Player("converter", networks, self.training_loss)]
+        converter = Player("converter", networks, self.training_loss)
+        if self.bag_adversary_weight == 0:
+            return [converter]
+        return [Player("bag_classifier", [self.bag_classifier], self._bag_classifier_loss,
+                       steps=self.bag_adversary_steps), converter]
 
     def content(self, frames, mask, training=False):
         vectors = self.content_encoder([frames, mask], training=training)
         return self.quantizer.quantize_with_loss(vectors, training=False,
                                                  mask=ops.cast(mask, "bool"))["quantized"]
 
-    def training_loss(self, x, y=None, sample_weight=None, training=True, shared=None):
-        """Reconstruction of each clip from its codes and its speaker's embedding + VQ loss."""
+    def _inputs(self, x, shared):
+        if shared is None:
+            return self.features(x)
+        if "frames" not in shared:
+            frames, mask = self.features(x)
+            shared["frames"], shared["mask"] = ops.stop_gradient(frames), ops.stop_gradient(mask)
+        return shared["frames"], shared["mask"]
+
+    def bag_of_codes(self, vectors, mask):
+        """Each clip's share of frames per code, `(batch, num_codes)`, over real frames:
+        the hard histogram, with the gradient of the soft assignment
+        `softmax(-distance / bag_temperature)`."""
+        distances = self.quantizer.distances(vectors)
+        soft = ops.softmax(-distances / self.bag_temperature, axis=-1)
+        hard = ops.one_hot(ops.argmin(distances, axis=-1), self.num_codes, dtype="float32")
+        assignment = hard + soft - ops.stop_gradient(soft)
+        weights = ops.cast(mask, "float32")[:, :, None]
+        return ops.sum(assignment * weights, axis=1) / ops.maximum(
+            ops.sum(weights, axis=1), 1.0)
+
+    def bag_speaker_loss(self, bags, labels, sample_weight=None):
+        """`(cross entropy, accuracy)` of the bag-of-codes speaker classifier."""
+        logits = ops.cast(self.bag_classifier(bags), "float32")
+        entropy = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+        correct = ops.cast(ops.equal(ops.cast(ops.argmax(logits, axis=-1), "int32"), labels),
+                           "float32")
+        return weighted_mean(entropy, sample_weight), weighted_mean(correct, sample_weight)
+
+    def _bag_classifier_loss(self, x, y, sample_weight, training, shared):
         labels = self._speaker_labels(y)
-        frames, mask = self.features(x)
+        frames, mask = self._inputs(x, shared)
+        if "bags" not in shared:
+            vectors = self.content_encoder([frames, mask], training=training)
+            shared["bags"] = ops.stop_gradient(self.bag_of_codes(vectors, mask))
+        entropy, accuracy = self.bag_speaker_loss(shared["bags"], labels, sample_weight)
+        self.bag_loss_tracker.update_state(entropy)
+        self.bag_accuracy_tracker.update_state(accuracy)
+        return entropy + regularization(self.bag_classifier)
+
+    def training_loss(self, x, y=None, sample_weight=None, training=True, shared=None):
+        """Reconstruction of each clip from its codes and its speaker's embedding + VQ loss
+        (+ the bag-of-codes confusion loss, with `bag_adversary_weight > 0`)."""
+        labels = self._speaker_labels(y)
+        frames, mask = self._inputs(x, shared)
         vectors = self.content_encoder([frames, mask], training=training)
         outputs = self.quantizer.quantize_with_loss(vectors, training=training,
                                                     mask=ops.cast(mask, "bool"))
@@ -141,6 +246,12 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         vq_loss = ops.cast(outputs["loss"], "float32")
         loss = error + vq_loss + regularization(
             self.content_encoder, self.quantizer, self.decoder, self.speaker_embedding)
+        if self.bag_adversary_weight > 0:
+            logits = ops.cast(self.bag_classifier(self.bag_of_codes(vectors, mask)), "float32")
+            confusion = weighted_mean(-ops.mean(ops.log_softmax(logits, axis=-1), axis=-1),
+                                      sample_weight)
+            loss = loss + self.bag_adversary_weight * confusion
+            self.bag_confusion_tracker.update_state(confusion)
         if training:
             self.step.assign(self.step + 1.0)
         self.loss_tracker.update_state(loss)
@@ -238,4 +349,7 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             "quantizer": keras.saving.serialize_keras_object(self.quantizer),
             "jitter": self.jitter,
             "seed": self.seed,
+            "bag_adversary_weight": self.bag_adversary_weight,
+            "bag_temperature": self.bag_temperature,
+            "bag_adversary_steps": self.bag_adversary_steps,
         }

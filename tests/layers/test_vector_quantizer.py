@@ -57,6 +57,16 @@ def test_nearest_code_matches_brute_force():
     np.testing.assert_array_equal(ops.convert_to_numpy(layer.decode(indices)), quantized)
 
 
+def test_distances_match_brute_force_at_any_rank():
+    rng = np.random.default_rng(1)
+    codebook = rng.normal(size=(8, 3)).astype("float32")
+    x = rng.normal(size=(2, 5, 3)).astype("float32")
+    distances = ops.convert_to_numpy(_layer(codebook).distances(x))
+    brute = ((x[..., None, :] - codebook) ** 2).sum(-1)
+    assert distances.shape == (2, 5, 8)
+    np.testing.assert_allclose(distances, brute, rtol=1e-5, atol=1e-5)
+
+
 def test_any_rank_and_return_dict():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(2, 3, 4, 5, 6)).astype("float32")

@@ -384,3 +384,78 @@ def test_vq_encode_and_decode_shapes_and_checks():
         model.decode(codes, "zed")
     with pytest.raises(ValueError, match="jitter"):
         vc.vq_voice_converter(["a"], jitter=1.0)
+
+
+def _bag_model(**kwargs):
+    keras.utils.set_random_seed(0)
+    return vc.vq_voice_converter(["a", "b", "c"], num_codes=8, code_dim=4, channels=8, blocks=1,
+                                 bag_adversary_weight=1.0, **kwargs)
+
+
+def test_bag_of_codes_is_the_hard_histogram_with_a_soft_gradient():
+    model = _bag_model(bag_temperature=0.5)
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(2, 6, 4)).astype("float32")
+    mask = np.array([[1] * 6, [1] * 4 + [0] * 2], "float32")
+    bags = keras.ops.convert_to_numpy(model.bag_of_codes(vectors, mask))
+    codes = keras.ops.convert_to_numpy(model.quantizer.encode(vectors))
+    expected = np.stack([np.bincount(codes[0], minlength=8) / 6,
+                         np.bincount(codes[1][:4], minlength=8) / 4])
+    np.testing.assert_allclose(bags, expected, atol=1e-6)
+    # Its gradient is the soft assignment's: not zero, and nothing from the padding.
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.constant(vectors)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            bag = model.bag_of_codes(x, mask)
+            value = tf.reduce_sum(bag * tf.range(8, dtype="float32"))
+        grad = tape.gradient(value, x).numpy()
+        assert np.abs(grad[:, :4]).sum() > 0
+        np.testing.assert_array_equal(grad[1, 4:], 0.0)
+
+
+def test_bag_adversary_players_logs_and_config(tmp_path):
+    model = _bag_model(bag_adversary_steps=2)
+    players = {p.name: p for p in model.players()}
+    assert list(players) == ["bag_classifier", "converter"]
+    assert players["bag_classifier"].steps == 2
+    assert [v.path for v in players["bag_classifier"].variables] == [
+        v.path for v in model.bag_classifier.trainable_weights]
+    for moving in players:
+        model = _bag_model(bag_adversary_steps=2)
+        players = {p.name: p for p in model.players()}
+        before = {name: _values(p.variables) for name, p in players.items()}
+        x, y = tiny_models.batch("vq_vc")
+        model.compile(optimizer=PlayerOptimizer({
+            name: keras.optimizers.Adam(1e-2) if name == moving else keras.optimizers.SGD(0.0)
+            for name in players}))
+        history = model.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+        for name, player in players.items():
+            moved = [not np.array_equal(a, b)
+                     for a, b in zip(before[name], _values(player.variables))]
+            assert any(moved) if name == moving else not any(moved), (moving, name)
+    assert {"bag_speaker_loss", "bag_speaker_accuracy", "bag_confusion"} <= set(history.history)
+    assert np.isfinite(history.history["bag_confusion"][0])
+    path = str(tmp_path / "bag.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert (loaded.bag_adversary_weight, loaded.bag_adversary_steps) == (1.0, 2)
+    for a, b in zip(_values(model.bag_classifier.weights), _values(loaded.bag_classifier.weights)):
+        np.testing.assert_array_equal(a, b)
+    # Without the adversary there is no classifier and one player.
+    plain = vc.vq_voice_converter(["a", "b"], num_codes=8, code_dim=4, channels=8, blocks=1)
+    assert [p.name for p in plain.players()] == ["converter"]
+    assert not hasattr(plain, "bag_classifier")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"bag_adversary_weight": -1.0}, "bag_adversary_weight.*-1.0"),
+    ({"bag_adversary_weight": float("nan")}, "bag_adversary_weight"),
+    ({"bag_temperature": 0.0}, "bag_temperature.*> 0"),
+    ({"bag_adversary_steps": 0}, "bag_adversary_steps.*0"),
+])
+def test_bag_adversary_arguments_are_checked(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        vc.vq_voice_converter(["a"], **kwargs)
