@@ -1,4 +1,5 @@
-"""Contrastive and mutual-information losses over a critic's score matrix."""
+"""Contrastive and mutual-information losses over a critic's score matrix, and REINFORCE's
+surrogate loss for sequences of discrete choices."""
 
 from keras_ae.losses.donsker_varadhan_loss import DonskerVaradhanLoss
 from keras_ae.losses.info_nce import InfoNCE
@@ -11,12 +12,18 @@ from keras_ae.losses.jensen_shannon_loss import JensenShannonLoss
 from keras_ae.losses.estimators import donsker_varadhan_mi
 from keras_ae.losses.estimators import info_nce
 from keras_ae.losses.estimators import jensen_shannon_mi
+from keras_ae.losses.reinforce import discounted_returns
+from keras_ae.losses.reinforce import reinforce_loss
+from keras_ae.losses.reinforce import self_critical_advantage
 
 __all__ = [
     "DonskerVaradhanLoss",
     "InfoNCE",
     "JensenShannonLoss",
+    "discounted_returns",
     "donsker_varadhan_mi",
     "info_nce",
     "jensen_shannon_mi",
+    "reinforce_loss",
+    "self_critical_advantage",
 ]

@@ -1,0 +1,214 @@
+import math
+
+import keras
+from keras import ops
+
+_NEG = -1e9
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class OrderedPointer(keras.layers.Layer):
+    """A policy that writes a summary by picking words of the document, in order.
+
+    The pointer-only generator of an extractive summarizer: it encodes the
+    document's word ids (embeddings plus learned positions, then residual
+    convolutions), and at each of `max_length` steps a GRU cell, fed the
+    encoding of the word it picked last, scores every later position of
+    the document and an *end* choice (index `document_length`). A word can
+    only follow the words already picked, so the summary keeps the
+    document's word order and never repeats a position; it needs no
+    vocabulary softmax (Wang & Lee 2018 use a pointer-generator; this is
+    its copy half).
+
+    The step's choice is sampled (`keras.random.categorical`), greedy
+    (`greedy=True`) or given (`actions=...`, teacher forcing: how the
+    log-probabilities of a sampled summary are recomputed with gradients,
+    and how the policy imitates target positions). Steps after the end are
+    padding: their action is the end index and their mask is 0.
+
+    Args:
+        vocabulary_size: int >= 2, the size of the word-id space (0 is the
+            padding id).
+        max_document_length: int >= 1, the longest document (in word ids)
+            the layer takes: the size of its position table.
+        max_length: int >= 1, the summary's most words (steps).
+        min_length: int in [0, max_length], the steps before *end* may be
+            chosen (unless the document has no word left).
+        embedding_dim: int >= 1, the word embeddings' size.
+        units: int >= 1, the encoder's channels and the GRU's state size.
+        kernel_size: int >= 1, the encoder convolutions' width.
+        blocks: int >= 0, the encoder's residual convolution blocks.
+        seed: int or None, the seed of the sampling.
+        **kwargs: `keras.layers.Layer` arguments such as `name`.
+
+    Call arguments:
+        document_ids: int tensor `(batch, document_length)`, 0-padded.
+        document_mask: optional `(batch, document_length)`, 1 on real words;
+            defaults to `document_ids != 0`.
+        actions: optional int tensor `(batch, max_length)`, the positions
+            to take (teacher forcing); positions must increase, and the end
+            index (`document_length`) ends the summary.
+        greedy: bool, take the most probable choice at each step.
+        training: bool.
+
+    Returns:
+        A dict of `(batch, max_length)` tensors: `actions` (int32 positions,
+        `document_length` for *end* and after it), `log_probs` (of the
+        taken choices, 0 after the end), `entropy` (of each step's choice,
+        0 after the end) and `mask` (float32, 1 on the steps taken, the
+        *end* step included).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_ae.layers import OrderedPointer
+    >>> pointer = OrderedPointer(50, max_document_length=12, max_length=4, units=8, seed=0)
+    >>> ids = np.array([[5, 6, 7, 8, 9, 0], [3, 4, 0, 0, 0, 0]])
+    >>> out = pointer(ids, greedy=True)
+    >>> tuple(out["actions"].shape)
+    (2, 4)
+    >>> words = [[int(ids[b, p]) for p in row if p < 6] for b, row in enumerate(
+    ...     np.asarray(out["actions"]))]
+    >>> all(row == sorted(row) and len(set(row)) == len(row) for row in words)
+    True
+    """
+
+    def __init__(self, vocabulary_size, max_document_length=400, max_length=10, min_length=1,
+                 embedding_dim=128, units=256, kernel_size=5, blocks=2, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        for name, value, low in (("vocabulary_size", vocabulary_size, 2),
+                                 ("max_document_length", max_document_length, 1),
+                                 ("max_length", max_length, 1), ("min_length", min_length, 0),
+                                 ("embedding_dim", embedding_dim, 1), ("units", units, 1),
+                                 ("kernel_size", kernel_size, 1), ("blocks", blocks, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"`{name}` must be an int >= {low}. Received: {name}={value!r}")
+        if min_length > max_length:
+            raise ValueError(f"`min_length` ({min_length}) must be at most `max_length` "
+                             f"({max_length}).")
+        self.vocabulary_size = vocabulary_size
+        self.max_document_length = max_document_length
+        self.max_length = max_length
+        self.min_length = min_length
+        self.embedding_dim = embedding_dim
+        self.units = units
+        self.kernel_size = kernel_size
+        self.blocks = blocks
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="pointer_seed")
+        self.embedding = keras.layers.Embedding(vocabulary_size, embedding_dim, name="embedding")
+        self.position = keras.layers.Embedding(max_document_length, units, name="position")
+        self.project = keras.layers.Dense(units, name="project")
+        self.convolutions = [
+            keras.layers.Conv1D(units, kernel_size, padding="same", activation="relu",
+                                name=f"block_{i}") for i in range(blocks)]
+        self.initial = keras.layers.Dense(units, activation="tanh", name="initial_state")
+        self.cell = keras.layers.GRUCell(units, name="cell")
+        self.key = keras.layers.Dense(units, name="key")
+        self.query = keras.layers.Dense(units, name="query")
+
+    def build(self, input_shape=None):
+        self.embedding.build((None, None))
+        self.position.build((None, None))
+        self.project.build((None, None, self.embedding_dim))
+        for convolution in self.convolutions:
+            convolution.build((None, None, self.units))
+        self.initial.build((None, self.units))
+        self.cell.build((None, self.units))
+        self.key.build((None, None, self.units))
+        self.query.build((None, self.units))
+        self.start = self.add_weight(shape=(self.units,), initializer="zeros", name="start")
+        self.end_key = self.add_weight(shape=(self.units,), initializer="random_normal",
+                                       name="end_key")
+        self.built = True
+
+    def encode(self, document_ids, document_mask, training=False):
+        """The document's encodings, `(batch, document_length, units)`, 0 on padding."""
+        length = document_ids.shape[1]
+        if length is not None and length > self.max_document_length:
+            raise ValueError(
+                f"`document_ids` has {length} positions, more than max_document_length="
+                f"{self.max_document_length}. Truncate the documents or build a larger layer.")
+        mask = ops.cast(document_mask, "float32")[:, :, None]
+        positions = ops.arange(ops.shape(document_ids)[1], dtype="int32")
+        h = self.project(self.embedding(document_ids)) + self.position(positions)[None]
+        h = h * mask
+        for convolution in self.convolutions:
+            h = (h + convolution(h)) * mask
+        return h
+
+    def call(self, document_ids, document_mask=None, actions=None, greedy=False, training=False):
+        ids = ops.cast(document_ids, "int32")
+        mask = ops.cast(ids != 0, "float32") if document_mask is None else ops.cast(
+            document_mask, "float32")
+        encodings = self.encode(ids, mask, training=training)
+        batch, length = ops.shape(ids)[0], ops.shape(ids)[1]
+        end = length  # the index of the end choice
+        keys = ops.concatenate(
+            [self.key(encodings),
+             ops.broadcast_to(ops.cast(self.end_key, encodings.dtype)[None, None],
+                              (batch, 1, self.units))], axis=1)
+        real = ops.concatenate([mask > 0, ops.ones((batch, 1), "bool")], axis=1)
+        positions = ops.arange(length + 1, dtype="int32")[None, :]
+        pooled = ops.sum(encodings, axis=1) / ops.maximum(ops.sum(mask, axis=1)[:, None], 1.0)
+        state = self.initial(pooled)
+        previous = ops.broadcast_to(ops.cast(self.start, encodings.dtype)[None],
+                                    (batch, self.units))
+        last = ops.full((batch,), -1, "int32")
+        finished = ops.zeros((batch,), "bool")
+        scale = 1.0 / math.sqrt(self.units)
+        out = {"actions": [], "log_probs": [], "entropy": [], "mask": []}
+        for t in range(self.max_length):
+            output, states = self.cell(previous, [state], training=training)
+            state = states[0]
+            scores = ops.einsum("bpu,bu->bp", keys, self.query(output)) * scale
+            allowed = ops.logical_and(real, positions > last[:, None])
+            if t < self.min_length:
+                # End only once min_length words are out, or when no word is left.
+                words_left = ops.any(ops.logical_and(allowed, positions < end), axis=1)
+                allowed = ops.logical_and(
+                    allowed, ops.logical_or(positions < end, ops.logical_not(words_left)[:, None]))
+            logits = ops.where(allowed, ops.cast(scores, "float32"), _NEG)
+            log_p = ops.log_softmax(logits, axis=-1)
+            if actions is not None:
+                action = ops.cast(actions[:, t], "int32")
+            elif greedy:
+                action = ops.cast(ops.argmax(logits, axis=-1), "int32")
+            else:
+                action = ops.cast(keras.random.categorical(logits, 1, seed=self.seed_generator,
+                                                           dtype="int32")[:, 0], "int32")
+            action = ops.where(finished, end, action)
+            taken = ops.take_along_axis(log_p, action[:, None], axis=1)[:, 0]
+            entropy = -ops.sum(ops.where(allowed, ops.exp(log_p) * log_p, 0.0), axis=-1)
+            step = 1.0 - ops.cast(finished, "float32")
+            out["actions"].append(action)
+            out["log_probs"].append(taken * step)
+            out["entropy"].append(entropy * step)
+            out["mask"].append(step)
+            finished = ops.logical_or(finished, action == end)
+            last = ops.where(action < end, action, last)
+            picked = ops.minimum(action, length - 1)
+            previous = ops.take_along_axis(encodings, picked[:, None, None], axis=1)[:, 0]
+        return {key: ops.stack(values, axis=1) for key, values in out.items()}
+
+    def compute_output_spec(self, document_ids, document_mask=None, actions=None, greedy=False,
+                            training=False):
+        shape = (document_ids.shape[0], self.max_length)
+        return {"actions": keras.KerasTensor(shape, "int32"),
+                "log_probs": keras.KerasTensor(shape, "float32"),
+                "entropy": keras.KerasTensor(shape, "float32"),
+                "mask": keras.KerasTensor(shape, "float32")}
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "vocabulary_size": self.vocabulary_size,
+            "max_document_length": self.max_document_length,
+            "max_length": self.max_length,
+            "min_length": self.min_length,
+            "embedding_dim": self.embedding_dim,
+            "units": self.units,
+            "kernel_size": self.kernel_size,
+            "blocks": self.blocks,
+            "seed": self.seed,
+        }
