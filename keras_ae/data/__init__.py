@@ -1,6 +1,9 @@
 """Loaders for the real data sets keras-ae trains and tests on."""
 
 from keras_ae.data.audio_batches import audio_batches
+from keras_ae.data.bbc_news import BBC_TOPICS
+from keras_ae.data.bbc_news import bbc_news
+from keras_ae.data.debian_descriptions import debian_descriptions
 from keras_ae.data.fashion_mnist import fashion_mnist
 from keras_ae.data.flite_speech import FLITE_PHONES
 from keras_ae.data.flite_speech import FLITE_VOICES
@@ -20,8 +23,8 @@ from keras_ae.data.wav import read_wav
 from keras_ae.data.wav import write_wav
 
 __all__ = [
-    "FLITE_PHONES", "FLITE_VOICES", "FSDD_SPEAKERS", "GUTENBERG_BOOKS", "SPOKEN_DIGIT_SPEAKERS",
-    "audio_batches", "fashion_mnist", "find_data_dir", "flite_alignments", "flite_speech", "fsdd",
-    "gutenberg", "phone_labels", "read_wav", "resample", "sentence_batches", "spoken_digits",
-    "write_wav",
+    "BBC_TOPICS", "FLITE_PHONES", "FLITE_VOICES", "FSDD_SPEAKERS", "GUTENBERG_BOOKS",
+    "SPOKEN_DIGIT_SPEAKERS", "audio_batches", "bbc_news", "debian_descriptions", "fashion_mnist",
+    "find_data_dir", "flite_alignments", "flite_speech", "fsdd", "gutenberg", "phone_labels",
+    "read_wav", "resample", "sentence_batches", "spoken_digits", "write_wav",
 ]

@@ -1,4 +1,4 @@
-"""Evaluation of learned representations and of converted speech."""
+"""Evaluation of learned representations, of converted speech and of summaries."""
 
 from keras_ae.evaluation.discrete_codes import abx_error
 from keras_ae.evaluation.discrete_codes import bag_of_codes
@@ -16,6 +16,12 @@ from keras_ae.evaluation.next_sentence_retrieval import random_word_vectors_embe
 from keras_ae.evaluation.next_sentence_retrieval import tfidf_embedder
 from keras_ae.evaluation.pooled_features import pooled_features
 from keras_ae.evaluation.speech_classifier import SpeechClassifier
+from keras_ae.evaluation.summarization import ENGLISH_STOP_WORDS
+from keras_ae.evaluation.summarization import bigram_perplexity
+from keras_ae.evaluation.summarization import lead
+from keras_ae.evaluation.summarization import lead_without_stopwords
+from keras_ae.evaluation.summarization import rouge
+from keras_ae.evaluation.summarization import word_tokens
 from keras_ae.evaluation.voice_conversion import ConversionJudges
 from keras_ae.evaluation.voice_conversion import content_probe
 from keras_ae.evaluation.voice_conversion import conversion_scores
@@ -42,4 +48,10 @@ __all__ = [
     "pooled_features",
     "random_word_vectors_embedder",
     "tfidf_embedder",
+    "ENGLISH_STOP_WORDS",
+    "bigram_perplexity",
+    "lead",
+    "lead_without_stopwords",
+    "rouge",
+    "word_tokens",
 ]
