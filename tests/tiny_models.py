@@ -84,6 +84,15 @@ def _voice_converter(kind):
                                           classifier_steps=2, **size)
 
 
+def _summarizer():
+    from keras_ae.zoo import summarization
+
+    keras.utils.set_random_seed(0)
+    return summarization.summarizer(
+        ["", "[UNK]", *(f"w{i}" for i in range(18))], document_length=8, max_length=3,
+        embedding_dim=4, units=4, discriminator_steps=2, entropy_weight=0.01)
+
+
 VOICE_CONVERTERS = ("adain_vc", "adversarial_alternating_vc", "adversarial_reversal_vc",
                     "vq_vc")
 
@@ -100,6 +109,7 @@ BUILDERS = {
                                                vocabulary_size=20, decoder_units=8,
                                                embedding_dim=4),
     **{kind: (lambda kind=kind: _voice_converter(kind)) for kind in VOICE_CONVERTERS},
+    "summarizer": lambda: _summarizer(),
 }
 
 
@@ -115,6 +125,12 @@ def batch(kind, seed=0):
         f0 = rng.uniform(100, 300, size=(BATCH, 1))
         waves = 0.3 * np.sin(2 * np.pi * f0 * t) + rng.normal(0, 0.01, (BATCH, 1200))
         return waves.astype("float32"), np.arange(BATCH) % 3
+    if kind == "summarizer":
+        documents = rng.integers(2, 20, size=(BATCH, 8)).astype("int32")
+        documents[::2, 6:] = 0  # padding
+        summaries = rng.integers(2, 20, size=(BATCH, 3)).astype("int32")
+        summaries[::3, 2:] = 0
+        return {"documents": documents, "summaries": summaries}, None
     if kind in ("quick_thought", "skip_thought"):
         ids = rng.integers(1, 20, size=(BATCH, 6)).astype("int32")
         ids[:, 4:] = 0  # padding
@@ -126,7 +142,7 @@ def build(kind):
     """A model of `kind`, built (its weights exist), not compiled."""
     model = BUILDERS[kind]()
     x, _ = batch(kind)
-    model(x[:2])
+    model({k: v[:2] for k, v in x.items()} if isinstance(x, dict) else x[:2])
     return model
 
 
@@ -137,9 +153,12 @@ def optimizer(kind, learning_rate=1e-2, name="adam"):
             player: keras.optimizers.get({"class_name": name,
                                           "config": {"learning_rate": learning_rate}})
             for player in ("discriminator", "encoder", "probe")})
-    if kind == "adversarial_alternating_vc":
+    players = {"adversarial_alternating_vc": ("classifier", "converter"),
+               "vq_vc": ("bag_classifier", "converter"),
+               "summarizer": ("discriminator", "reconstructor", "generator")}
+    if kind in players:
         return keras_ae.training.PlayerOptimizer({
             player: keras.optimizers.get({"class_name": name,
                                           "config": {"learning_rate": learning_rate}})
-            for player in ("classifier", "converter")})
+            for player in players[kind]})
     return keras.optimizers.get({"class_name": name, "config": {"learning_rate": learning_rate}})

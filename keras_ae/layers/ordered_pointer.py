@@ -20,7 +20,7 @@ class OrderedPointer(keras.layers.Layer):
     vocabulary softmax (Wang & Lee 2018 use a pointer-generator; this is
     its copy half).
 
-    The step's choice is sampled (`keras.random.categorical`), greedy
+    The step's choice is sampled (Gumbel-max on `keras.random.uniform`), greedy
     (`greedy=True`) or given (`actions=...`, teacher forcing: how the
     log-probabilities of a sampled summary are recomputed with gradients,
     and how the policy imitates target positions). Steps after the end are
@@ -175,8 +175,11 @@ class OrderedPointer(keras.layers.Layer):
             elif greedy:
                 action = ops.cast(ops.argmax(logits, axis=-1), "int32")
             else:
-                action = ops.cast(keras.random.categorical(logits, 1, seed=self.seed_generator,
-                                                           dtype="int32")[:, 0], "int32")
+                # Gumbel-max: argmax(logits + Gumbel noise) is a draw from softmax(logits).
+                noise = keras.random.uniform(ops.shape(logits), 1e-7, 1.0 - 1e-7,
+                                             seed=self.seed_generator)
+                action = ops.cast(ops.argmax(logits - ops.log(-ops.log(noise)), axis=-1),
+                                  "int32")
             action = ops.where(finished, end, action)
             taken = ops.take_along_axis(log_p, action[:, None], axis=1)[:, 0]
             entropy = -ops.sum(ops.where(allowed, ops.exp(log_p) * log_p, 0.0), axis=-1)

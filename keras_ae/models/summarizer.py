@@ -205,6 +205,12 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
             shared["documents"] = ops.cast(x["documents"], "int32")
         return shared["documents"]
 
+    def _targets(self, x):
+        if "targets" not in x:
+            raise ValueError('In the "pretrain" stage `x` must hold "targets": positions into '
+                             "the documents for the generator to imitate.")
+        return ops.cast(x["targets"], "int32")
+
     def _sample(self, x, shared):
         documents = self._documents(x, shared)
         if "sample" not in shared:
@@ -239,7 +245,7 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
     def _reconstructor_loss(self, x, y, sample_weight, training, shared):
         documents = self._documents(x, shared)
         if self.stage == "pretrain":
-            actions = ops.cast(x["targets"], "int32")
+            actions = self._targets(x)
         else:
             actions = self._sample(x, shared)
         summary, mask = self.summary_ids(documents, actions)
@@ -251,10 +257,7 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
         documents = self._documents(x, shared)
         mask = ops.cast(documents != 0, "float32")
         if self.stage == "pretrain":
-            if "targets" not in x:
-                raise ValueError('In the "pretrain" stage `x` must hold "targets": positions '
-                                 "into the documents for the generator to imitate.")
-            forced = self.generator(documents, mask, actions=ops.cast(x["targets"], "int32"),
+            forced = self.generator(documents, mask, actions=self._targets(x),
                                     training=training)
             loss = -ops.mean(ops.sum(forced["log_probs"], axis=1))
             self.trackers["imitation_loss"].update_state(loss)

@@ -1,5 +1,5 @@
 """Text pipeline: WordPiece vocabularies and tokenization with tensorflow-text, and plain
-word vocabularies (the words ROUGE scores)."""
+word vocabularies."""
 
 from keras_ae.text.idf import inverse_document_frequency
 from keras_ae.text.tokenize_input import tokenize_input
@@ -7,7 +7,8 @@ from keras_ae.text.wordpiece import WordPieceTokenizer
 from keras_ae.text.wordpiece import learn_wordpiece_vocabulary
 from keras_ae.text.words import learn_word_vocabulary
 from keras_ae.text.words import word_ids
+from keras_ae.text.words import word_key
 from keras_ae.text.words import words
 
 __all__ = ["WordPieceTokenizer", "inverse_document_frequency", "learn_word_vocabulary",
-           "learn_wordpiece_vocabulary", "tokenize_input", "word_ids", "words"]
+           "learn_wordpiece_vocabulary", "tokenize_input", "word_ids", "word_key", "words"]

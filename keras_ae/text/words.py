@@ -1,35 +1,48 @@
 import collections
-import re
+import string
 
 import numpy as np
 
 PADDING, UNKNOWN = "", "[UNK]"
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 def words(text):
-    """The words of `text`: lower-cased runs of ASCII letters and digits.
+    """The words of `text`: lower-cased, split on white space.
 
-    The tokens that ROUGE (the `rouge-score` package) scores, so a summary
-    made of these words is judged word for word; punctuation and other
-    characters separate words.
+    Punctuation stays attached to its word (`"warfare."`, `"(rts)"`); a run
+    of punctuation between spaces (`"-"`) is a word of its own. What a
+    summary copies from a document, and the words of the Lead baselines
+    (`keras_ae.evaluation.lead`); `word_key` gives the form a vocabulary
+    counts.
 
     Example:
 
     >>> from keras_ae.text import words
-    >>> words("GNU C Library: Shared libraries (2.36-9)")
-    ['gnu', 'c', 'library', 'shared', 'libraries', '2', '36', '9']
+    >>> words("0 A.D. is a free, open-source game -  of ancient warfare.")
+    ['0', 'a.d.', 'is', 'a', 'free,', 'open-source', 'game', '-', 'of', 'ancient', 'warfare.']
     """
     if not isinstance(text, str):
-        raise ValueError(f"Expected a str. Received: {type(text).__name__}")
-    return _WORD.findall(text.lower())
+        raise ValueError(f"`text` must be a str. Received: {type(text).__name__}")
+    return text.lower().split()
+
+
+def word_key(word):
+    """A word without the punctuation around it (itself if nothing else is left): the
+    form a vocabulary counts, so `"xml,"` and `"xml"` share an id.
+
+    >>> from keras_ae.text import word_key
+    >>> word_key("(xml,"), word_key("a.d."), word_key("-")
+    ('xml', 'a.d', '-')
+    """
+    return word.strip(string.punctuation) or word
 
 
 def learn_word_vocabulary(texts, size, min_count=1):
     """The `size` most frequent words of `texts`, after the padding and unknown entries.
 
     Args:
-        texts: an iterable of str, or of lists of words.
+        texts: an iterable of str, or of lists of words; words are counted by
+            their `word_key`.
         size: int >= 3, the vocabulary's size, `""` (id 0, padding) and
             `"[UNK]"` (id 1) included.
         min_count: int >= 1, the fewest occurrences a word needs.
@@ -44,7 +57,7 @@ def learn_word_vocabulary(texts, size, min_count=1):
         raise ValueError(f"`min_count` must be an int >= 1. Received: min_count={min_count!r}")
     counts = collections.Counter()
     for text in texts:
-        counts.update(words(text) if isinstance(text, str) else text)
+        counts.update(word_key(w) for w in (words(text) if isinstance(text, str) else text))
     ranked = sorted((w for w, c in counts.items() if c >= min_count),
                     key=lambda w: (-counts[w], w))
     return [PADDING, UNKNOWN, *ranked[:size - 2]]
@@ -54,7 +67,7 @@ def word_ids(token_lists, vocabulary, length):
     """Word lists as 0-padded id arrays, cut to `length` words.
 
     Args:
-        token_lists: a list of lists of words.
+        token_lists: a list of lists of words, looked up by their `word_key`.
         vocabulary: a list of str with `""` at 0 and `"[UNK]"` at 1 (as
             `learn_word_vocabulary` makes), or a dict from word to id.
         length: int >= 1, the array's width: longer lists are cut.
@@ -69,6 +82,6 @@ def word_ids(token_lists, vocabulary, length):
         w: i for i, w in enumerate(vocabulary)}
     out = np.zeros((len(token_lists), length), "int32")
     for row, tokens in enumerate(token_lists):
-        ids = [index.get(w, 1) for w in tokens[:length]]
+        ids = [index.get(word_key(w), 1) for w in tokens[:length]]
         out[row, :len(ids)] = ids
     return out

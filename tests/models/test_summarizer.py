@@ -1,0 +1,200 @@
+"""Seq2Seq2SeqSummarizer and its OrderedPointer generator, on the running backend."""
+
+import keras
+import numpy as np
+import pytest
+import tiny_models
+from keras import ops
+
+from keras_ae.layers import OrderedPointer
+from keras_ae.models import Seq2Seq2SeqSummarizer
+from keras_ae.training import PlayerOptimizer
+from keras_ae.zoo import summarization
+
+VOCABULARY = ["", "[UNK]", *(f"w{i}" for i in range(18))]
+
+
+def _values(variables):
+    return [np.array(ops.convert_to_numpy(v)) for v in variables]
+
+
+def _numpy(out):
+    return {k: np.asarray(ops.convert_to_numpy(v)) for k, v in out.items()}
+
+
+def test_pointer_picks_later_real_words_and_ends_once():
+    pointer = OrderedPointer(20, max_document_length=10, max_length=6, min_length=2, units=8,
+                             seed=1)
+    ids = np.array([[5, 6, 7, 8, 9, 10, 11, 0], [3, 4, 0, 0, 0, 0, 0, 0],
+                    [2, 0, 0, 0, 0, 0, 0, 0]], "int32")
+    for greedy in (False, True):
+        for _ in range(5):
+            out = _numpy(pointer(ids, greedy=greedy))
+            for row, length in zip(out["actions"], (7, 2, 1)):
+                words = [p for p in row if p < 8]
+                assert all(p < length for p in words), row  # never padding
+                assert words == sorted(set(words)), row  # in order, no repeats
+                ended = list(row).index(8) if 8 in row else len(row)
+                assert all(p == 8 for p in row[ended:]), row  # the end, then padding
+                # min_length: 2 words, unless the words picked left none after them.
+                assert len(words) >= 2 or words[-1] == length - 1, row
+            np.testing.assert_array_equal(out["mask"][:, 0], 1.0)
+            np.testing.assert_array_equal(out["log_probs"] * (1 - out["mask"]), 0.0)
+    # Greedy is deterministic.
+    np.testing.assert_array_equal(_numpy(pointer(ids, greedy=True))["actions"],
+                                  _numpy(pointer(ids, greedy=True))["actions"])
+
+
+def test_pointer_teacher_forcing_gives_the_sampled_log_probs():
+    pointer = OrderedPointer(20, max_document_length=10, max_length=4, units=8, seed=3)
+    ids = np.array([[5, 6, 7, 8, 9, 0], [3, 4, 12, 0, 0, 0]], "int32")
+    sampled = _numpy(pointer(ids))
+    forced = _numpy(pointer(ids, actions=sampled["actions"]))
+    for key in ("actions", "mask"):
+        np.testing.assert_array_equal(forced[key], sampled[key])
+    np.testing.assert_allclose(forced["log_probs"], sampled["log_probs"], atol=1e-5)
+    assert np.all(sampled["log_probs"] <= 0) and np.all(sampled["entropy"] >= 0)
+
+
+def test_pointer_samples_from_its_softmax():
+    pointer = OrderedPointer(20, max_document_length=6, max_length=1, min_length=0, units=4,
+                             seed=0)
+    ids = np.tile(np.array([[5, 6, 7]], "int32"), (4000, 1))
+    out = _numpy(pointer(ids))
+    counts = np.bincount(out["actions"][:, 0], minlength=4) / len(ids)
+    log_probs = np.zeros(4)
+    for action in range(4):
+        forced = _numpy(pointer(ids[:1], actions=np.array([[action]])))
+        log_probs[action] = forced["log_probs"][0, 0]
+    np.testing.assert_allclose(np.exp(log_probs).sum(), 1.0, atol=1e-5)
+    np.testing.assert_allclose(counts, np.exp(log_probs), atol=0.03)
+
+
+def test_pointer_checks():
+    with pytest.raises(ValueError, match="max_length.*0"):
+        OrderedPointer(20, max_length=0)
+    with pytest.raises(ValueError, match="min_length"):
+        OrderedPointer(20, max_length=2, min_length=3)
+    pointer = OrderedPointer(20, max_document_length=4, max_length=2, units=4)
+    with pytest.raises(ValueError, match="max_document_length=4"):
+        pointer(np.ones((1, 6), "int32"))
+    config = pointer.get_config()
+    assert OrderedPointer.from_config(config).get_config() == config
+
+
+def test_reconstructor_is_causal_in_the_document():
+    network = summarization.reconstructor(20, embedding_dim=4, units=6)
+    rng = np.random.default_rng(0)
+    summary = rng.integers(2, 20, (2, 3)).astype("int32")
+    decoder = rng.integers(2, 20, (2, 7)).astype("int32")
+    ones3, ones7 = np.ones((2, 3), "float32"), np.ones((2, 7), "float32")
+    before = ops.convert_to_numpy(network([summary, ones3, decoder, ones7]))
+    changed = decoder.copy()
+    changed[:, 4:] = (changed[:, 4:] + 5) % 18 + 2
+    after = ops.convert_to_numpy(network([summary, ones3, changed, ones7]))
+    np.testing.assert_allclose(after[:, :4], before[:, :4], atol=1e-6)
+    assert not np.allclose(after[:, 4:], before[:, 4:])
+    # The discriminator is causal too: a word's score reads the words up to it.
+    critic = summarization.discriminator(20, embedding_dim=4, units=6)
+    s1 = ops.convert_to_numpy(critic([decoder, ones7]))
+    s2 = ops.convert_to_numpy(critic([changed, ones7]))
+    np.testing.assert_allclose(s1[:, :4], s2[:, :4], atol=1e-6)
+
+
+def test_each_player_moves_only_its_own_weights():
+    x, _ = tiny_models.batch("summarizer")
+    for moving in ("discriminator", "reconstructor", "generator"):
+        model = tiny_models.build("summarizer")
+        players = {p.name: p for p in model.players()}
+        assert list(players) == ["discriminator", "reconstructor", "generator"]
+        before = {name: _values(p.variables) for name, p in players.items()}
+        model.compile(optimizer=PlayerOptimizer({
+            name: keras.optimizers.Adam(1e-2) if name == moving else keras.optimizers.SGD(0.0)
+            for name in players}), run_eagerly=True)  # one step: tracing would cost more
+        history = model.fit(x, batch_size=len(x["documents"]), epochs=1, verbose=0)
+        for name, player in players.items():
+            moved = [not np.array_equal(a, b)
+                     for a, b in zip(before[name], _values(player.variables))]
+            assert any(moved) if name == moving else not any(moved), (moving, name)
+    logs = {k: v[0] for k, v in history.history.items()}
+    assert 0 <= logs["discriminator_accuracy"] <= 1 and logs["reward_reconstruction"] < 0
+    assert 1 <= logs["summary_length"] <= 3 and logs["generator_entropy"] > 0
+
+
+def test_pretraining_imitates_the_target_positions():
+    keras.utils.set_random_seed(0)
+    model = summarization.summarizer(VOCABULARY, document_length=8, max_length=3,
+                                     embedding_dim=8, units=16, stage="pretrain")
+    rng = np.random.default_rng(0)
+    documents = rng.integers(2, 20, size=(64, 8)).astype("int32")
+    # Targets: the words at odd positions (1, 3, 5), then the end.
+    targets = np.tile(np.array([[1, 3, 5]], "int32"), (64, 1))
+    x = {"documents": documents, "summaries": documents[::-1, :3], "targets": targets}
+    model.compile(optimizer=PlayerOptimizer({p: keras.optimizers.Adam(1e-2)
+                                             for p in ("discriminator", "reconstructor",
+                                                       "generator")}))
+    history = model.fit(x, batch_size=16, epochs=15, verbose=0)
+    losses = history.history["imitation_loss"]
+    assert losses[-1] < 0.2 * losses[0], losses
+    np.testing.assert_array_equal(ops.convert_to_numpy(model(documents[:8])), targets[:8])
+    with pytest.raises(ValueError, match="targets"):
+        model.fit({"documents": documents, "summaries": documents[:, :3]}, epochs=1,
+                  verbose=0)
+
+
+def test_summarize_cuts_long_documents_and_refuses_empty_ones(tmp_path):
+    model = summarization.summarizer(VOCABULARY, document_length=6, max_length=3,
+                                     embedding_dim=4, units=4)
+    long_document = " ".join(f"w{i % 18}" for i in range(500))
+    summaries = model.summarize(["w1 w2 w3 w4", long_document, "W5, w6! zzz"])
+    assert len(summaries) == 3
+    first_words = long_document.split()[:6]
+    assert all(w in first_words for w in summaries[1].split())
+    assert all(w in ["w5,", "w6!", "zzz"] for w in summaries[2].split())  # copied as written
+    for summary, document in zip(summaries, ["w1 w2 w3 w4", long_document]):
+        positions = [document.split().index(w) for w in summary.split()]
+        assert positions == sorted(positions) and 1 <= len(positions) <= 3
+    assert all(len(s.split()) <= 1 for s in model.summarize([long_document], max_length=1))
+    assert model.summarize(["w1 w2 w3"] * 5, batch_size=2) == model.summarize(["w1 w2 w3"] * 5)
+    with pytest.raises(ValueError, match=r"documents\[1\].*no words"):
+        model.summarize(["w1", " \n\t "])
+    with pytest.raises(ValueError, match="non-empty list"):
+        model.summarize("w1 w2")
+    with pytest.raises(ValueError, match="max_length.*\\[1, 3\\].*7"):
+        model.summarize(["w1"], max_length=7)
+
+
+def test_save_load_and_preset_round_trips(tmp_path):
+    model = tiny_models.build("summarizer")
+    model.compile(optimizer=tiny_models.optimizer("summarizer"), run_eagerly=True)
+    x, _ = tiny_models.batch("summarizer")
+    model.fit(x, batch_size=8, epochs=1, verbose=0)
+    documents = ["w1 w2 w3 w4 w5", "w7 w3 w9"]
+    path = str(tmp_path / "summarizer.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert isinstance(loaded, Seq2Seq2SeqSummarizer)
+    assert loaded.summarize(documents) == model.summarize(documents)
+    for key in ("vocabulary", "document_length", "stage", "gamma", "discriminator_weight",
+                "discriminator_steps", "entropy_weight"):
+        assert loaded.get_config()[key] == model.get_config()[key], key
+    for a, b in zip(_values(model.weights), _values(loaded.weights)):
+        np.testing.assert_array_equal(a, b)
+    model.save_to_preset(str(tmp_path / "preset"))
+    preset = Seq2Seq2SeqSummarizer.from_preset(str(tmp_path / "preset"))
+    assert preset.summarize(documents) == model.summarize(documents)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"vocabulary": ["a", "b", "c"]}, "vocabulary"),
+    ({"stage": "rl"}, "stage.*'rl'"),
+    ({"gamma": 1.5}, "gamma.*1.5"),
+    ({"discriminator_weight": -1.0}, "discriminator_weight"),
+    ({"discriminator_steps": 0}, "discriminator_steps.*0"),
+    ({"entropy_weight": float("inf")}, "entropy_weight"),
+])
+def test_arguments_are_checked(kwargs, match):
+    arguments = {"vocabulary": VOCABULARY, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        summarization.summarizer(**arguments, document_length=6, max_length=2, embedding_dim=4,
+                                 units=4)
