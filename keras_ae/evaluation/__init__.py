@@ -18,6 +18,7 @@ from keras_ae.evaluation.pooled_features import pooled_features
 from keras_ae.evaluation.speech_classifier import SpeechClassifier
 from keras_ae.evaluation.summarization import ENGLISH_STOP_WORDS
 from keras_ae.evaluation.summarization import bigram_perplexity
+from keras_ae.evaluation.summarization import content_word_positions
 from keras_ae.evaluation.summarization import lead
 from keras_ae.evaluation.summarization import lead_without_stopwords
 from keras_ae.evaluation.summarization import rouge
@@ -50,6 +51,7 @@ __all__ = [
     "tfidf_embedder",
     "ENGLISH_STOP_WORDS",
     "bigram_perplexity",
+    "content_word_positions",
     "lead",
     "lead_without_stopwords",
     "rouge",

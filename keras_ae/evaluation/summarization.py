@@ -178,15 +178,27 @@ def lead_without_stopwords(documents, k):
     k = check_int("k", k, 1)
     summaries = []
     for document in documents:
-        kept = []
-        for word in word_tokens(document):
-            bare = word.strip(_PUNCTUATION)
-            if bare and bare not in ENGLISH_STOP_WORDS:
-                kept.append(word)
-                if len(kept) == k:
-                    break
-        summaries.append(" ".join(kept))
+        tokens = word_tokens(document)
+        summaries.append(" ".join(tokens[i] for i in content_word_positions(tokens, k)))
     return summaries
+
+
+def content_word_positions(tokens, k):
+    """The positions of the first `k` of `tokens` that are neither stopwords nor punctuation
+    (as `lead_without_stopwords` picks them): e.g. a summarizer's pretraining targets.
+
+    >>> from keras_ae.evaluation import content_word_positions
+    >>> content_word_positions(["the", "2048", "game", "-", "is", "fun."], 3)
+    [1, 2, 5]
+    """
+    positions = []
+    for i, word in enumerate(tokens):
+        bare = word.strip(_PUNCTUATION)
+        if bare and bare not in ENGLISH_STOP_WORDS:
+            positions.append(i)
+            if len(positions) == k:
+                break
+    return positions
 
 
 def bigram_perplexity(train_texts, texts):

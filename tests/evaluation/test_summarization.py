@@ -164,3 +164,16 @@ def test_docstring_examples():
 
     result = doctest.testmod(importlib.import_module("keras_ae.evaluation.summarization"))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_content_word_positions_are_what_lead_without_stopwords_keeps():
+    from keras_ae.evaluation import content_word_positions
+    from keras_ae.evaluation import lead_without_stopwords
+    from keras_ae.evaluation import word_tokens
+
+    document = "The 2048 game is a mathematics - based puzzle (and fun)."
+    tokens = word_tokens(document)
+    positions = content_word_positions(tokens, 4)
+    assert positions == [1, 2, 5, 7]
+    assert " ".join(tokens[i] for i in positions) == lead_without_stopwords([document], 4)[0]
+    assert content_word_positions(["the", "-", "of"], 3) == []
