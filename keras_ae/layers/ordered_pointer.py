@@ -32,8 +32,9 @@ class OrderedPointer(keras.layers.Layer):
         max_document_length: int >= 1, the longest document (in word ids)
             the layer takes: the size of its position table.
         max_length: int >= 1, the summary's most words (steps).
-        min_length: int in [0, max_length], the steps before *end* may be
-            chosen (unless the document has no word left).
+        min_length: int in [0, max_length], the fewest words of a summary
+            (all the document's words when it has fewer): *end* cannot be
+            chosen before, nor a word that leaves too few after it.
         embedding_dim: int >= 1, the word embeddings' size.
         units: int >= 1, the encoder's channels and the GRU's state size.
         kernel_size: int >= 1, the encoder convolutions' width.
@@ -42,7 +43,8 @@ class OrderedPointer(keras.layers.Layer):
         **kwargs: `keras.layers.Layer` arguments such as `name`.
 
     Call arguments:
-        document_ids: int tensor `(batch, document_length)`, 0-padded.
+        document_ids: int tensor `(batch, document_length)`, the words
+            first, then 0 padding.
         document_mask: optional `(batch, document_length)`, 1 on real words;
             defaults to `document_ids != 0`.
         actions: optional int tensor `(batch, max_length)`, the positions
@@ -156,6 +158,10 @@ class OrderedPointer(keras.layers.Layer):
                                     (batch, self.units))
         last = ops.full((batch,), -1, "int32")
         finished = ops.zeros((batch,), "bool")
+        # Words are a prefix of each row. A summary is owed min(min_length, words) words, so
+        # at step t a word may only be picked if enough words remain after it.
+        count = ops.cast(ops.sum(mask, axis=1), "int32")
+        owed = ops.minimum(count, self.min_length)
         scale = 1.0 / math.sqrt(self.units)
         out = {"actions": [], "log_probs": [], "entropy": [], "mask": []}
         for t in range(self.max_length):
@@ -164,10 +170,9 @@ class OrderedPointer(keras.layers.Layer):
             scores = ops.einsum("bpu,bu->bp", keys, self.query(output)) * scale
             allowed = ops.logical_and(real, positions > last[:, None])
             if t < self.min_length:
-                # End only once min_length words are out, or when no word is left.
-                words_left = ops.any(ops.logical_and(allowed, positions < end), axis=1)
-                allowed = ops.logical_and(
-                    allowed, ops.logical_or(positions < end, ops.logical_not(words_left)[:, None]))
+                ok = ops.where(positions < end, positions <= (count - owed + t)[:, None],
+                               (owed <= t)[:, None])
+                allowed = ops.logical_and(allowed, ok)
             logits = ops.where(allowed, ops.cast(scores, "float32"), _NEG)
             log_p = ops.log_softmax(logits, axis=-1)
             if actions is not None:

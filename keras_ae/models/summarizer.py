@@ -38,10 +38,12 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
        2017): a summary is sampled and a greedy one decoded; each word's
        return is the reconstructor's mean log-likelihood of the document
        given the summary plus `discriminator_weight` times the
-       discriminator's per-word `log sigmoid` scores discounted by `gamma`
-       along the summary; the advantage is the sample's return minus the
-       greedy summary's, and the loss is `keras_ae.losses.reinforce_loss`
-       minus `entropy_weight` times the policy's mean entropy. In
+       discriminator's per-word logits (`log D − log(1 − D)`, 0 where it
+       cannot tell: a reward of `log D` is always negative and teaches the
+       generator to stop early) discounted by `gamma` along the summary;
+       the advantage is the sample's return minus the greedy summary's,
+       and the loss is `keras_ae.losses.reinforce_loss` minus
+       `entropy_weight` times the policy's mean entropy. In
        `"pretrain"`, it imitates the target positions `x["targets"]` (a
        heuristic summary with no paired data, such as the first content
        words: see the `summarizer_*` recipes), by maximum likelihood.
@@ -56,7 +58,7 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
 
     Logs: `reconstruction_loss`; `reward_reconstruction` (the sampled
     summary's mean log-likelihood of its document) and
-    `reward_discriminator` (its mean per-word `log sigmoid` score),
+    `reward_discriminator` (its mean per-word logit),
     `advantage` (mean over words), `generator_entropy`, `summary_length`
     (words per sampled summary); `discriminator_loss` and
     `discriminator_accuracy` (per word, real and generated); in
@@ -293,7 +295,10 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
         summary, word_mask = self.summary_ids(documents, actions)
         summary = ops.stop_gradient(summary)
         reconstruction = ops.stop_gradient(self.log_likelihood(summary, word_mask, documents))
-        scores = ops.stop_gradient(ops.log_sigmoid(self.word_scores(summary, word_mask)))
+        # The logit, log D − log(1 − D): 0 where the discriminator cannot tell, so a reward
+        # summed over words does not by itself push summaries longer or shorter (log D,
+        # always negative, teaches the generator to stop early).
+        scores = ops.stop_gradient(self.word_scores(summary, word_mask))
         mean_score = ops.sum(scores * word_mask) / ops.maximum(ops.sum(word_mask), 1.0)
         rewards = self.discriminator_weight * scores * word_mask
         returns = discounted_returns(rewards, self.gamma, steps) + reconstruction[:, None] * steps
