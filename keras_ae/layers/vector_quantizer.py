@@ -386,7 +386,9 @@ class VectorQuantizer(keras.layers.Layer):
         """
         if not self.built:
             self.build(tuple(inputs.shape))
-        distances = _distances(self._flat_inputs(inputs), self.codebook)
+        # A copy: a codebook update later in the same step (EMA, restarts) must not change
+        # the tensor these distances' gradient needs (PyTorch's autograd refuses that).
+        distances = _distances(self._flat_inputs(inputs), ops.copy(self.codebook))
         return ops.reshape(distances, (*ops.shape(inputs)[:-1], self.num_embeddings))
 
     def decode(self, indices):

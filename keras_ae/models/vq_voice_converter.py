@@ -235,6 +235,9 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         labels = self._speaker_labels(y)
         frames, mask = self._inputs(x, shared)
         vectors = self.content_encoder([frames, mask], training=training)
+        if self.bag_adversary_weight > 0:
+            # Before the quantizer's update: the bag the classifier was trained on.
+            bags = self.bag_of_codes(vectors, mask)
         outputs = self.quantizer.quantize_with_loss(vectors, training=training,
                                                     mask=ops.cast(mask, "bool"))
         codes = outputs["quantized"]
@@ -247,7 +250,7 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         loss = error + vq_loss + regularization(
             self.content_encoder, self.quantizer, self.decoder, self.speaker_embedding)
         if self.bag_adversary_weight > 0:
-            logits = ops.cast(self.bag_classifier(self.bag_of_codes(vectors, mask)), "float32")
+            logits = ops.cast(self.bag_classifier(bags), "float32")
             confusion = weighted_mean(-ops.mean(ops.log_softmax(logits, axis=-1), axis=-1),
                                       sample_weight)
             loss = loss + self.bag_adversary_weight * confusion

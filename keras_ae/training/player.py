@@ -22,7 +22,11 @@ class Player:
             returning the float32 scalar this player minimises, written with
             `keras.ops`. `shared` is a dict the players of one step share: a
             player may put values there (with `ops.stop_gradient`) for the
-            players after it, instead of computing them again.
+            players after it, instead of computing them again. A loss that
+            assigns a state variable (an EMA codebook, a step counter) must
+            not read it again afterwards: JAX's step then still sees the old
+            value where TensorFlow and PyTorch see the new one, and PyTorch's
+            autograd refuses a tensor changed in place after use.
         steps: int >= 1, how many updates the player makes per batch (e.g.
             a discriminator's k steps per generator step), each on the
             same batch.
