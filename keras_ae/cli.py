@@ -14,7 +14,8 @@ def _recipes():
     if not os.path.isdir(RECIPES_DIR):
         return []
     return sorted(f[:-3] for f in os.listdir(RECIPES_DIR)
-                  if f.endswith(".py") and f[:-3] not in ("common", "update_cards", "voice_common")
+                  if f.endswith(".py") and f[:-3] not in ("common", "update_cards", "voice_common",
+                                                          "summarizer_common")
                   and not f.startswith("_"))
 
 
@@ -43,6 +44,14 @@ def main(argv=None):
     convert.add_argument("--target", required=True, help="a speaker the preset knows (see "
                          "the preset's card), or, for AdaIN presets, a mono WAV file of any voice")
     convert.add_argument("--output", required=True, help="WAV file to write")
+    summarize = sub.add_parser("summarize", help="summarize text files with a summarizer "
+                               "preset: one summary line per file")
+    summarize.add_argument("preset", help="a summarizer preset (e.g. summarizer_debian) or a "
+                           "preset folder")
+    summarize.add_argument("files", nargs="+", help="UTF-8 text files, one document each "
+                           "('-' reads one document from standard input)")
+    summarize.add_argument("--max-length", type=int, default=None,
+                           help="the most words of a summary (default: the preset's)")
     train = sub.add_parser("train", help="run a recipe: train a preset from scratch "
                            "(options after the name go to the recipe; try RECIPE --help)")
     train.add_argument("recipe", help=f"one of {_recipes()}")
@@ -79,6 +88,12 @@ def main(argv=None):
             _convert(args.preset, args.source, args.target, args.output)
         except (ValueError, FileNotFoundError) as error:
             print(f"keras-ae convert: {error}", file=sys.stderr)
+            return 1
+    elif args.command == "summarize":
+        try:
+            _summarize(args.preset, args.files, args.max_length)
+        except (ValueError, FileNotFoundError, UnicodeDecodeError) as error:
+            print(f"keras-ae summarize: {error}", file=sys.stderr)
             return 1
     elif args.command == "train":
         recipes = _recipes()
@@ -118,3 +133,21 @@ def _convert(preset, source, target, output):
     write_wav(output, np.clip(converted, -1.0, 1.0), model.sampling_rate)
     print(f"Wrote {output} ({len(converted) / model.sampling_rate:.2f} s at "
           f"{model.sampling_rate} Hz).")
+
+
+def _summarize(preset, files, max_length):
+    from keras_ae.models import Seq2Seq2SeqSummarizer
+    from keras_ae.presets import load_preset
+
+    model = load_preset(preset)
+    if not isinstance(model, Seq2Seq2SeqSummarizer):
+        raise ValueError(f"{preset!r} is a {type(model).__name__}, not a summarizer.")
+    documents = []
+    for path in files:
+        if path == "-":
+            documents.append(sys.stdin.read())
+        else:
+            with open(path, encoding="utf-8") as f:
+                documents.append(f.read())
+    for path, summary in zip(files, model.summarize(documents, max_length=max_length)):
+        print(summary if len(files) == 1 else f"{path}\t{summary}")

@@ -78,3 +78,27 @@ def test_convert_refuses_a_preset_that_is_not_a_converter(tmp_path, capsys):
     assert main(["convert", "vqvae_fashion_mnist", "--source", str(tmp_path / "in.wav"),
                  "--target", "slt", "--output", str(tmp_path / "out.wav")]) == 1
     assert "not a voice converter" in capsys.readouterr().err
+
+
+def test_summarize_prints_a_summary_per_file(tmp_path, capsys, monkeypatch):
+    import io
+
+    import tiny_models
+
+    model = tiny_models.build("summarizer")
+    folder = model.save_to_preset(str(tmp_path / "preset"))
+    (tmp_path / "a.txt").write_text("w1 w2 w3 w4 w5", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("w7 w3 w9", encoding="utf-8")
+    assert main(["summarize", folder, str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    expected = model.summarize(["w1 w2 w3 w4 w5", "w7 w3 w9"])
+    assert lines == [f"{tmp_path / 'a.txt'}\t{expected[0]}", f"{tmp_path / 'b.txt'}\t{expected[1]}"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("w1 w2 w3 w4 w5"))
+    assert main(["summarize", folder, "-", "--max-length", "1"]) == 0
+    assert capsys.readouterr().out.strip() == expected[0].split()[0]
+    # An empty document, a preset that is not a summarizer: a message and exit 1.
+    (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
+    assert main(["summarize", folder, str(tmp_path / "empty.txt")]) == 1
+    assert "no words" in capsys.readouterr().err
+    assert main(["summarize", "vqvae_fashion_mnist", str(tmp_path / "a.txt")]) == 1
+    assert "not a summarizer" in capsys.readouterr().err
