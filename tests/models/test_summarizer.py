@@ -197,3 +197,42 @@ def test_arguments_are_checked(kwargs, match):
     with pytest.raises(ValueError, match=match):
         summarization.summarizer(**arguments, document_length=6, max_length=2, embedding_dim=4,
                                  units=4)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="a real-data run, once; the step itself is tested on every backend")
+def test_on_debian_descriptions_the_reconstruction_reward_rises(data_dir):
+    from keras_ae.data import debian_descriptions
+    from keras_ae.evaluation import content_word_positions
+    from keras_ae.text import learn_word_vocabulary
+
+    documents, synopses, _ = debian_descriptions("train", path=f"{data_dir}/debian-descriptions")
+    documents, synopses = documents[:768], synopses[:768]
+    keras.utils.set_random_seed(0)
+    vocabulary = learn_word_vocabulary(documents[:768] + synopses[::-1], 1500)
+    model = summarization.summarizer(vocabulary, document_length=24, max_length=5, min_length=5,
+                                     embedding_dim=16, units=32, stage="pretrain",
+                                     discriminator_weight=0.3, discriminator_steps=1)
+    ids, tokens = model.document_ids(documents)
+    targets = np.full((len(ids), 5), 24, "int32")
+    for row, words_of in enumerate(tokens):
+        picked = content_word_positions(words_of, 5)
+        targets[row, :len(picked)] = picked
+    x = {"documents": ids, "summaries": model.summary_word_ids(synopses[::-1]),
+         "targets": targets}
+    players = ("discriminator", "reconstructor", "generator")
+    model.compile(optimizer=PlayerOptimizer({p: keras.optimizers.Adam(3e-3) for p in players}))
+    model.fit(x, batch_size=64, epochs=2, verbose=0)
+    model.set_stage("reinforce")
+    model.compile(optimizer=PlayerOptimizer({p: keras.optimizers.Adam(
+        3e-4 if p == "generator" else 3e-3) for p in players}))
+    history = model.fit(x, batch_size=64, epochs=3, verbose=0).history
+    rewards = history["reward_reconstruction"]
+    assert rewards[-1] > rewards[0] + 0.05, rewards
+    assert all(np.isfinite(v).all() for v in history.values())
+    assert history["summary_length"][-1] == pytest.approx(5.0)
+    # The summaries are words of their documents, in order.
+    for document, summary in zip(documents[:5], model.summarize(documents[:5])):
+        words_of = document.lower().split()
+        positions = [words_of.index(w) for w in summary.split()]
+        assert len(positions) == 5
