@@ -6,6 +6,7 @@ from keras_ae.losses import discounted_returns
 from keras_ae.losses import reinforce_loss
 from keras_ae.losses import self_critical_advantage
 from keras_ae.presets import PresetMixin
+from keras_ae.text import content_word_positions
 from keras_ae.text import word_ids
 from keras_ae.text import words
 from keras_ae.training import Player
@@ -45,8 +46,8 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
        and the loss is `keras_ae.losses.reinforce_loss` minus
        `entropy_weight` times the policy's mean entropy. In
        `"pretrain"`, it imitates the target positions `x["targets"]` (a
-       heuristic summary with no paired data, such as the first content
-       words: see the `summarizer_*` recipes), by maximum likelihood.
+       heuristic summary with no paired data: `pretraining_targets` gives
+       the first content words), by maximum likelihood.
 
     `fit` takes `x` as a dict: `"documents"`, int ids `(batch,
     document_length)` (see `document_ids`); `"summaries"`, int ids `(batch,
@@ -311,6 +312,36 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
         document's words are cut to `document_length`."""
         tokens = [words(d)[:self.document_length] for d in documents]
         return word_ids(tokens, self._index, self.document_length), tokens
+
+    def pretraining_targets(self, documents):
+        """The positions the generator imitates in the `"pretrain"` stage, from text alone.
+
+        Each document's first content words (neither stopwords nor
+        punctuation: the words of `keras_ae.evaluation.
+        lead_without_stopwords`), at most `max_length`; when they are fewer
+        than the generator's `min_length` (or than the document's words),
+        the earliest other words are added, in the document's order, so the
+        targets are a path the generator can take.
+
+        Args:
+            documents: a list of str.
+
+        Returns:
+            int32 `(len(documents), max_length)`: positions, then
+            `document_length` (the end) after the last.
+        """
+        _, tokens = self.document_ids(documents)
+        owed = getattr(self.generator, "min_length", 0)
+        targets = np.full((len(tokens), self.max_length), self.document_length, "int32")
+        for row, words_of in enumerate(tokens):
+            picked = content_word_positions(words_of, self.max_length)
+            need = min(owed, len(words_of))
+            others = (i for i in range(len(words_of)) if i not in set(picked))
+            while len(picked) < need:
+                picked.append(next(others))
+            picked = sorted(picked)
+            targets[row, :len(picked)] = picked
+        return targets
 
     def summary_word_ids(self, summaries, length=None):
         """Human summaries (str) as int32 ids `(batch, length)` (default `max_length`)."""

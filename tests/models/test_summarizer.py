@@ -203,7 +203,6 @@ def test_arguments_are_checked(kwargs, match):
                     reason="a real-data run, once; the step itself is tested on every backend")
 def test_on_debian_descriptions_the_reconstruction_reward_rises(data_dir):
     from keras_ae.data import debian_descriptions
-    from keras_ae.evaluation import content_word_positions
     from keras_ae.text import learn_word_vocabulary
 
     documents, synopses, _ = debian_descriptions("train", path=f"{data_dir}/debian-descriptions")
@@ -213,16 +212,13 @@ def test_on_debian_descriptions_the_reconstruction_reward_rises(data_dir):
     model = summarization.summarizer(vocabulary, document_length=24, max_length=5, min_length=5,
                                      embedding_dim=16, units=32, stage="pretrain",
                                      discriminator_weight=0.3, discriminator_steps=1)
-    ids, tokens = model.document_ids(documents)
-    targets = np.full((len(ids), 5), 24, "int32")
-    for row, words_of in enumerate(tokens):
-        picked = content_word_positions(words_of, 5)
-        targets[row, :len(picked)] = picked
+    ids, _ = model.document_ids(documents)
     x = {"documents": ids, "summaries": model.summary_word_ids(synopses[::-1]),
-         "targets": targets}
+         "targets": model.pretraining_targets(documents)}
     players = ("discriminator", "reconstructor", "generator")
     model.compile(optimizer=PlayerOptimizer({p: keras.optimizers.Adam(3e-3) for p in players}))
-    model.fit(x, batch_size=64, epochs=2, verbose=0)
+    imitation = model.fit(x, batch_size=64, epochs=2, verbose=0).history["imitation_loss"]
+    assert imitation[-1] < imitation[0] < 100, imitation  # every target is a path it can take
     model.set_stage("reinforce")
     model.compile(optimizer=PlayerOptimizer({p: keras.optimizers.Adam(
         3e-4 if p == "generator" else 3e-3) for p in players}))
@@ -236,3 +232,19 @@ def test_on_debian_descriptions_the_reconstruction_reward_rises(data_dir):
         words_of = document.lower().split()
         positions = [words_of.index(w) for w in summary.split()]
         assert len(positions) == 5
+
+
+def test_pretraining_targets_are_first_content_words_the_pointer_can_take():
+    model = summarization.summarizer(VOCABULARY, document_length=8, max_length=4, min_length=3,
+                                     embedding_dim=4, units=4)
+    documents = ["the w1 of w2 w3 w4 w5", "w1 and the of a", "the of", "w9 - w8"]
+    targets = model.pretraining_targets(documents)
+    np.testing.assert_array_equal(targets, [
+        [1, 3, 4, 5],   # content words only
+        [0, 1, 2, 8],   # one content word, then the earliest others to reach min_length 3
+        [0, 1, 8, 8],   # all its words (fewer than min_length)
+        [0, 1, 2, 8],   # "-" is punctuation: added to reach 3
+    ])
+    ids, _ = model.document_ids(documents)
+    forced = _numpy(model.generator(ids, actions=targets))
+    assert np.all(forced["log_probs"] > -100)  # a path the pointer can take
