@@ -23,6 +23,7 @@ CLASSES = {
     "adversarial_vc_fsdd_flite": keras_ae.models.AdversarialVoiceConverter,
     "adain_vc_fsdd_flite": keras_ae.models.AdaINVoiceConverter,
     "vq_vc_fsdd_flite": keras_ae.models.VQVoiceConverter,
+    "summarizer_debian": keras_ae.models.Seq2Seq2SeqSummarizer,
 }
 # The metric each recipe's card is about.
 HEADLINE = {
@@ -32,9 +33,11 @@ HEADLINE = {
     "adversarial_vc_fsdd_flite": "alternating_target_share",
     "adain_vc_fsdd_flite": "adain_target_share",
     "vq_vc_fsdd_flite": "vq_target_share",
+    "summarizer_debian": "model_rouge1",
 }
 # Smoke runs of a minute or more on 2 cores: run with -m slow.
-SLOW = ("cpc_fsdd", "adversarial_vc_fsdd_flite", "adain_vc_fsdd_flite", "vq_vc_fsdd_flite")
+SLOW = ("cpc_fsdd", "adversarial_vc_fsdd_flite", "adain_vc_fsdd_flite", "vq_vc_fsdd_flite",
+        "summarizer_debian")
 
 
 def test_every_recipe_is_known():
