@@ -118,9 +118,9 @@ def run(args, train, test, settings, pretrain_epochs, reinforce_epochs):
     rows["model"] = scores(model.summarize(test_documents), test_summaries, summaries)
     print_row("model", rows["model"])
     if reinforce_epochs and not args.train_size:
-        ablation = zoo.summarizer(table, **{k: v for k, v in settings.items()
-                                            if k != "vocabulary_size"},
-                                  discriminator_weight=0.0)
+        ablation = zoo.summarizer(table, **{**{k: v for k, v in settings.items()
+                                               if k != "vocabulary_size"},
+                                            "discriminator_weight": 0.0})
         ablation.set_weights(pretrained)
         seconds["ablation"] = fit(ablation, x, reinforce_epochs, args, "no_discriminator")
         rows["no_discriminator"] = scores(ablation.summarize(test_documents), test_summaries,
