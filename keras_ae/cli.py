@@ -52,6 +52,9 @@ def main(argv=None):
                            "('-' reads one document from standard input)")
     summarize.add_argument("--max-length", type=int, default=None,
                            help="the most words of a summary (default: the preset's)")
+    summarize.add_argument("--beam-width", type=int, default=1,
+                           help="1 (the default) decodes greedily; more runs a beam search "
+                           "keeping that many candidates")
     train = sub.add_parser("train", help="run a recipe: train a preset from scratch "
                            "(options after the name go to the recipe; try RECIPE --help)")
     train.add_argument("recipe", help=f"one of {_recipes()}")
@@ -91,7 +94,7 @@ def main(argv=None):
             return 1
     elif args.command == "summarize":
         try:
-            _summarize(args.preset, args.files, args.max_length)
+            _summarize(args.preset, args.files, args.max_length, args.beam_width)
         except (ValueError, FileNotFoundError, UnicodeDecodeError) as error:
             print(f"keras-ae summarize: {error}", file=sys.stderr)
             return 1
@@ -135,7 +138,7 @@ def _convert(preset, source, target, output):
           f"{model.sampling_rate} Hz).")
 
 
-def _summarize(preset, files, max_length):
+def _summarize(preset, files, max_length, beam_width=1):
     from keras_ae.models import Seq2Seq2SeqSummarizer
     from keras_ae.presets import load_preset
 
@@ -149,5 +152,6 @@ def _summarize(preset, files, max_length):
         else:
             with open(path, encoding="utf-8") as f:
                 documents.append(f.read())
-    for path, summary in zip(files, model.summarize(documents, max_length=max_length)):
+    for path, summary in zip(files, model.summarize(documents, max_length=max_length,
+                                                          beam_width=beam_width)):
         print(summary if len(files) == 1 else f"{path}\t{summary}")

@@ -96,6 +96,11 @@ def test_summarize_prints_a_summary_per_file(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("w1 w2 w3 w4 w5"))
     assert main(["summarize", folder, "-", "--max-length", "1"]) == 0
     assert capsys.readouterr().out.strip() == expected[0].split()[0]
+    assert main(["summarize", folder, str(tmp_path / "a.txt"), "--beam-width", "3"]) == 0
+    assert capsys.readouterr().out.strip() == model.summarize(["w1 w2 w3 w4 w5"],
+                                                              beam_width=3)[0]
+    assert main(["summarize", folder, str(tmp_path / "a.txt"), "--beam-width", "0"]) == 1
+    assert "beam_width" in capsys.readouterr().err
     # An empty document, a preset that is not a summarizer: a message and exit 1.
     (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
     assert main(["summarize", folder, str(tmp_path / "empty.txt")]) == 1

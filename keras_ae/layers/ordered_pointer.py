@@ -139,41 +139,60 @@ class OrderedPointer(keras.layers.Layer):
             h = (h + convolution(h)) * mask
         return h
 
-    def call(self, document_ids, document_mask=None, actions=None, greedy=False, training=False):
+    def _context(self, document_ids, document_mask, training):
+        """What every step reads: the keys (with *end*'s), which choices exist, the words'
+        count and the summary's owed length, the encodings, and the start state."""
         ids = ops.cast(document_ids, "int32")
         mask = ops.cast(ids != 0, "float32") if document_mask is None else ops.cast(
             document_mask, "float32")
         encodings = self.encode(ids, mask, training=training)
         batch, length = ops.shape(ids)[0], ops.shape(ids)[1]
-        end = length  # the index of the end choice
         keys = ops.concatenate(
             [self.key(encodings),
              ops.broadcast_to(ops.cast(self.end_key, encodings.dtype)[None, None],
                               (batch, 1, self.units))], axis=1)
         real = ops.concatenate([mask > 0, ops.ones((batch, 1), "bool")], axis=1)
-        positions = ops.arange(length + 1, dtype="int32")[None, :]
         pooled = ops.sum(encodings, axis=1) / ops.maximum(ops.sum(mask, axis=1)[:, None], 1.0)
-        state = self.initial(pooled)
-        previous = ops.broadcast_to(ops.cast(self.start, encodings.dtype)[None],
-                                    (batch, self.units))
-        last = ops.full((batch,), -1, "int32")
-        finished = ops.zeros((batch,), "bool")
         # Words are a prefix of each row. A summary is owed min(min_length, words) words, so
         # at step t a word may only be picked if enough words remain after it.
         count = ops.cast(ops.sum(mask, axis=1), "int32")
-        owed = ops.minimum(count, self.min_length)
-        scale = 1.0 / math.sqrt(self.units)
+        return {"encodings": encodings, "keys": keys, "real": real, "count": count,
+                "owed": ops.minimum(count, self.min_length), "length": length,
+                "positions": ops.arange(length + 1, dtype="int32")[None, :],
+                "state": self.initial(pooled),
+                "previous": ops.broadcast_to(ops.cast(self.start, encodings.dtype)[None],
+                                             (batch, self.units))}
+
+    def _step(self, context, t, previous, state, last, training):
+        """Step t's new state, its masked logits over the positions and *end* (index
+        `document_length`), and which choices are allowed."""
+        output, states = self.cell(previous, [state], training=training)
+        state = states[0]
+        positions, end = context["positions"], context["length"]
+        scores = ops.einsum("bpu,bu->bp", context["keys"], self.query(output)) * (
+            1.0 / math.sqrt(self.units))
+        allowed = ops.logical_and(context["real"], positions > last[:, None])
+        if t < self.min_length:
+            ok = ops.where(positions < end,
+                           positions <= (context["count"] - context["owed"] + t)[:, None],
+                           (context["owed"] <= t)[:, None])
+            allowed = ops.logical_and(allowed, ok)
+        return state, ops.where(allowed, ops.cast(scores, "float32"), _NEG), allowed
+
+    def _picked(self, context, action):
+        """The encodings of the words just picked: the next step's input."""
+        picked = ops.minimum(action, context["length"] - 1)
+        return ops.take_along_axis(context["encodings"], picked[:, None, None], axis=1)[:, 0]
+
+    def call(self, document_ids, document_mask=None, actions=None, greedy=False, training=False):
+        context = self._context(document_ids, document_mask, training)
+        state, previous, end = context["state"], context["previous"], context["length"]
+        batch = ops.shape(context["count"])[0]
+        last = ops.full((batch,), -1, "int32")
+        finished = ops.zeros((batch,), "bool")
         out = {"actions": [], "log_probs": [], "entropy": [], "mask": []}
         for t in range(self.max_length):
-            output, states = self.cell(previous, [state], training=training)
-            state = states[0]
-            scores = ops.einsum("bpu,bu->bp", keys, self.query(output)) * scale
-            allowed = ops.logical_and(real, positions > last[:, None])
-            if t < self.min_length:
-                ok = ops.where(positions < end, positions <= (count - owed + t)[:, None],
-                               (owed <= t)[:, None])
-                allowed = ops.logical_and(allowed, ok)
-            logits = ops.where(allowed, ops.cast(scores, "float32"), _NEG)
+            state, logits, allowed = self._step(context, t, previous, state, last, training)
             log_p = ops.log_softmax(logits, axis=-1)
             if actions is not None:
                 action = ops.cast(actions[:, t], "int32")
@@ -195,9 +214,73 @@ class OrderedPointer(keras.layers.Layer):
             out["mask"].append(step)
             finished = ops.logical_or(finished, action == end)
             last = ops.where(action < end, action, last)
-            picked = ops.minimum(action, length - 1)
-            previous = ops.take_along_axis(encodings, picked[:, None, None], axis=1)[:, 0]
+            previous = self._picked(context, action)
         return {key: ops.stack(values, axis=1) for key, values in out.items()}
+
+    def beam_search(self, document_ids, document_mask=None, beam_width=4):
+        """The most probable summaries found by beam search.
+
+        Keeps the `beam_width` most probable partial summaries of each
+        document at every step (a finished summary stays a candidate, its
+        probability unchanged) and returns the most probable complete one:
+        the highest sum of log-probabilities, with no length normalisation
+        (with `min_length == max_length` every summary has the same
+        length). `beam_width=1` is greedy decoding.
+
+        Args:
+            document_ids: int tensor `(batch, document_length)`, as in `call`.
+            document_mask: optional `(batch, document_length)`, as in `call`.
+            beam_width: int >= 1, the candidates kept per document.
+
+        Returns:
+            The dict `call` returns, for the best summary of each document.
+        """
+        if isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width < 1:
+            raise ValueError(f"`beam_width` must be an int >= 1. Received: "
+                             f"beam_width={beam_width!r}")
+        k = beam_width
+        ids = ops.cast(document_ids, "int32")
+        mask = ops.cast(ids != 0, "float32") if document_mask is None else document_mask
+        context = self._context(ops.repeat(ids, k, axis=0),
+                                ops.repeat(ops.cast(mask, "float32"), k, axis=0), False)
+        state, previous, end = context["state"], context["previous"], context["length"]
+        rows = ops.shape(context["count"])[0]
+        batch, choices = rows // k, end + 1
+        last = ops.full((rows,), -1, "int32")
+        finished = ops.zeros((rows,), "bool")
+        # All k beams start as the same empty summary: only the first may grow at step 0.
+        score = ops.tile(ops.concatenate([ops.zeros((1,)), ops.full((k - 1,), _NEG)])[None],
+                         (batch, 1))
+        first = ops.repeat(ops.arange(batch, dtype="int32") * k, k)
+        history = {"actions": [], "log_probs": [], "entropy": [], "mask": []}
+        for t in range(self.max_length):
+            state, logits, allowed = self._step(context, t, previous, state, last, False)
+            log_p = ops.log_softmax(logits, axis=-1)
+            entropy = -ops.sum(ops.where(allowed, ops.exp(log_p) * log_p, 0.0), axis=-1)
+            # A finished beam can only "end" again, at no cost.
+            log_p = ops.where(finished[:, None],
+                              ops.where(context["positions"] == end, 0.0, _NEG), log_p)
+            total = ops.reshape(score, (rows, 1)) + log_p
+            score, best = ops.top_k(ops.reshape(total, (batch, k * choices)), k)
+            parent = first + ops.reshape(ops.cast(best // choices, "int32"), (rows,))
+            action = ops.reshape(ops.cast(best % choices, "int32"), (rows,))
+            taken = ops.take_along_axis(ops.take(log_p, parent, axis=0), action[:, None],
+                                        axis=1)[:, 0]
+            step = 1.0 - ops.cast(ops.take(finished, parent, axis=0), "float32")
+            history = {key: [ops.take(v, parent, axis=0) for v in values]
+                       for key, values in history.items()}
+            history["actions"].append(action)
+            history["log_probs"].append(taken * step)
+            history["entropy"].append(ops.take(entropy, parent, axis=0) * step)
+            history["mask"].append(step)
+            state = ops.take(state, parent, axis=0)
+            finished = ops.logical_or(ops.take(finished, parent, axis=0), action == end)
+            last = ops.where(action < end, action, ops.take(last, parent, axis=0))
+            previous = self._picked(context, action)
+        # top_k sorts the beams: each document's first is its best.
+        best = ops.arange(batch, dtype="int32") * k
+        return {key: ops.take(ops.stack(values, axis=1), best, axis=0)
+                for key, values in history.items()}
 
     def compute_output_spec(self, document_ids, document_mask=None, actions=None, greedy=False,
                             training=False):

@@ -347,8 +347,8 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
         """Human summaries (str) as int32 ids `(batch, length)` (default `max_length`)."""
         return word_ids([words(s) for s in summaries], self._index, length or self.max_length)
 
-    def summarize(self, documents, batch_size=64, max_length=None):
-        """Greedy summaries of documents.
+    def summarize(self, documents, batch_size=64, max_length=None, beam_width=1):
+        """Summaries of documents: greedy, or by beam search.
 
         Each document is cut to its first `document_length` words (the
         words ROUGE scores: `keras_ae.text.words`); the summary is made of
@@ -359,6 +359,11 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
             batch_size: int >= 1.
             max_length: int in [1, the generator's `max_length`], or None
                 for the generator's: summaries are cut to it.
+            beam_width: int >= 1: 1 decodes greedily (the most probable word
+                at each step, as in training's self-critical baseline);
+                more keeps that many candidates per document and returns
+                the most probable summary found (the generator's
+                `beam_search`).
 
         Returns:
             A list of str, one summary per document.
@@ -375,6 +380,13 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
                 or not 1 <= max_length <= self.max_length:
             raise ValueError(f"`max_length` must be an int in [1, {self.max_length}]. "
                              f"Received: max_length={max_length!r}")
+        if isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width < 1:
+            raise ValueError(f"`beam_width` must be an int >= 1. Received: "
+                             f"beam_width={beam_width!r}")
+        if beam_width > 1 and not hasattr(self.generator, "beam_search"):
+            raise ValueError(f"beam_width={beam_width} needs a generator with a `beam_search` "
+                             f"method; {type(self.generator).__name__} has none. Use "
+                             "beam_width=1.")
         for i, document in enumerate(documents):
             if not isinstance(document, str):
                 raise ValueError(f"`documents[{i}]` must be a str. Received: "
@@ -385,7 +397,12 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
         summaries = []
         for start in range(0, len(documents), batch_size):
             ids, tokens = self.document_ids(documents[start:start + batch_size])
-            actions = np.asarray(ops.convert_to_numpy(self(ops.convert_to_tensor(ids))))
+            if beam_width == 1:
+                actions = self(ops.convert_to_tensor(ids))
+            else:
+                actions = self.generator.beam_search(ops.convert_to_tensor(ids),
+                                                     beam_width=beam_width)["actions"]
+            actions = np.asarray(ops.convert_to_numpy(actions))
             for row, words_of in zip(actions, tokens):
                 picked = [words_of[p] for p in row if p < len(words_of)][:max_length]
                 summaries.append(" ".join(picked))
