@@ -24,6 +24,7 @@ CLASSES = {
     "adain_vc_fsdd_flite": keras_ae.models.AdaINVoiceConverter,
     "vq_vc_fsdd_flite": keras_ae.models.VQVoiceConverter,
     "summarizer_debian": keras_ae.models.Seq2Seq2SeqSummarizer,
+    "summarizer_bbc": keras_ae.models.Seq2Seq2SeqSummarizer,
 }
 # The metric each recipe's card is about.
 HEADLINE = {
@@ -34,10 +35,11 @@ HEADLINE = {
     "adain_vc_fsdd_flite": "adain_target_share",
     "vq_vc_fsdd_flite": "vq_target_share",
     "summarizer_debian": "model_rouge1",
+    "summarizer_bbc": "model_rouge1",
 }
 # Smoke runs of a minute or more on 2 cores: run with -m slow.
 SLOW = ("cpc_fsdd", "adversarial_vc_fsdd_flite", "adain_vc_fsdd_flite", "vq_vc_fsdd_flite",
-        "summarizer_debian")
+        "summarizer_debian", "summarizer_bbc")
 
 
 def test_every_recipe_is_known():
