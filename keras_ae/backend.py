@@ -51,7 +51,10 @@ def check(condition, message):
         import jax
 
         if isinstance(condition, jax.core.Tracer):
-            jax.debug.callback(lambda ok: _raise_unless(ok, message), ops.all(condition))
+            # np.asarray first: a JAX operation on `ok` inside the callback (np.all
+            # dispatches to jnp.all) can deadlock the runtime that is running it.
+            jax.debug.callback(lambda ok: _raise_unless(np.asarray(ok), message),
+                               ops.all(condition))
             return
     _raise_unless(ops.convert_to_numpy(condition), message)
 

@@ -32,7 +32,8 @@ def _auto_encoder(kind):
         return models.AutoEncoder(encoder, decoder)
     if kind == "vqvae":
         return models.VQVAE(encoder, decoder, layers.VectorQuantizer(
-            16, codebook_update="ema", seed=0, name="vq"))
+            16, codebook_update="ema", kmeans_init=False, dead_code_threshold=0.0, seed=0,
+            name="vq"))
     if kind == "gumbel":
         return models.DiscreteAutoEncoder(encoder, decoder, layers.GumbelSoftmax(hard=True, seed=0),
                                           kl_weight=0.1, anneal_rate=0.01)

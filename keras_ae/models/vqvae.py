@@ -25,8 +25,8 @@ class VQVAE(AutoEncoder):
         decoder: a Keras model or layer taking the quantized grid.
         quantizer: a `keras_ae.layers.VectorQuantizer` (with
             `return_dict=False`), or None for
-            `VectorQuantizer(512, codebook_update="ema", dead_code_threshold=1.0,
-            name="quantizer")`.
+            `VectorQuantizer(512, name="quantizer")` (its defaults: an EMA
+            codebook started by k-means, dead codes restarted).
         reconstruction_loss: `"mse"` (default) or `"binary_crossentropy"`.
         **kwargs: `keras.Model` keyword arguments such as `name`.
 
@@ -59,9 +59,7 @@ class VQVAE(AutoEncoder):
     def __init__(self, encoder, decoder, quantizer=None, reconstruction_loss="mse", **kwargs):
         super().__init__(encoder, decoder, reconstruction_loss=reconstruction_loss, **kwargs)
         if quantizer is None:
-            quantizer = VectorQuantizer(
-                512, codebook_update="ema", dead_code_threshold=1.0, name="quantizer"
-            )
+            quantizer = VectorQuantizer(512, name="quantizer")
         if not isinstance(quantizer, VectorQuantizer):
             raise ValueError(
                 "`quantizer` must be a keras_ae.layers.VectorQuantizer or None. "

@@ -49,7 +49,8 @@ k, d, decay = 8, 4, 0.9
 codebook = rng.normal(size=(k, d)).astype("float32")
 x = rng.normal(size=(64, d)).astype("float32")
 inputs = keras.Input((d,))
-vq = keras_ae.layers.VectorQuantizer(k, codebook_update="ema", decay=decay, name="vq")
+vq = keras_ae.layers.VectorQuantizer(k, codebook_update="ema", decay=decay, kmeans_init=False,
+                                     dead_code_threshold=0.0, name="vq")
 model = keras.Model(inputs, vq(inputs))
 vq.embeddings.assign(codebook)
 vq.embedding_sum.assign(codebook)

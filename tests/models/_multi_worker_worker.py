@@ -119,7 +119,9 @@ def build_vqvae():
     decoder = keras.Sequential([keras.Input((3, 2)), keras.layers.Flatten(),
                                 keras.layers.Dense(8)])
     # decay 0.5: the EMA state moves far in two steps.
-    quantizer = keras_ae.layers.VectorQuantizer(6, codebook_update="ema", decay=0.5, name="vq")
+    quantizer = keras_ae.layers.VectorQuantizer(6, codebook_update="ema", decay=0.5,
+                                                kmeans_init=False, dead_code_threshold=0.0,
+                                                name="vq")
     model = keras_ae.models.VQVAE(encoder, decoder, quantizer)
     model(np.zeros((1, 8), "float32"))
     # SGD, not Adam: its step is linear in the gradient, so a wrong gradient
