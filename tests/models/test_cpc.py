@@ -159,6 +159,8 @@ def test_mixed_precision_step_is_finite(policy):
     assert np.isfinite(history["loss"][0])
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="a real-data run, once; the step itself is tested on every backend")
 def test_learns_to_predict_real_speech(data_dir):
     """A few hundred steps on FSDD clips: every step's accuracy rises far above chance."""
     from keras_ae.data import audio_batches

@@ -173,6 +173,8 @@ def test_mixed_precision_step_is_finite(policy):
 # --- real data: it learns ----------------------------------------------------------------------
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="a real-data run, once; the step itself is tested on every backend")
 def test_learns_on_fashion_mnist_beyond_random_weights(data_dir):
     """A short run on 8,000 real images: the MI estimate rises and a linear probe
     on Y beats the same encoder with its random initial weights.

@@ -113,6 +113,8 @@ def books():
     return out
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="a real-data run, once; the step itself is tested on every backend")
 def test_learns_neighbours_on_real_text(books):
     import tensorflow as tf
 

@@ -43,11 +43,14 @@ def _numpy_random():
 
 
 def _compile(model, kind):
-    # Eager steps: the numpy draws then happen at every step, in order.
-    eager = {"run_eagerly": True} if keras.backend.backend() == "tensorflow" else {}
+    # One step, so the numpy draws happen once, in the step's order: eagerly on
+    # TensorFlow; on JAX while `jax.jit` traces the step (eager JAX compiles
+    # each op on its own, which takes twice as long); torch is eager.
+    backend = keras.backend.backend()
     # SGD: Adam's first step is lr·sign(g), which turns float noise in a
     # gradient near 0 into a whole step one way or the other.
-    model.compile(optimizer=tiny_models.optimizer(kind, 0.1, "sgd"), jit_compile=False, **eager)
+    model.compile(optimizer=tiny_models.optimizer(kind, 0.1, "sgd"),
+                  jit_compile=backend == "jax", run_eagerly=backend == "tensorflow")
 
 
 def _fit(model, kind, steps=1):
