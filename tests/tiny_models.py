@@ -11,6 +11,10 @@ import keras_ae
 from keras_ae import layers
 from keras_ae import models
 
+# For a step or two: TensorFlow traces a graph for longer than it runs the
+# step eagerly, while eager JAX compiles every op on its own, which takes
+# longer than compiling the whole step once.
+RUN_EAGERLY = keras.backend.backend() != "jax"
 BATCH = 8
 
 

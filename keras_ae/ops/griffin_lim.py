@@ -142,19 +142,22 @@ def griffin_lim(magnitude, frame_length, frame_step, fft_length=None, window="ha
 
     phase = keras.random.uniform((frames, bins), 0.0, 2.0 * np.pi, seed=seed)
     real, imag = magnitude * ops.cos(phase), magnitude * ops.sin(phase)
-    previous_real, previous_imag = real, imag
-    t_real, t_imag = real, imag
-    for _ in range(iterations):
+
+    def iteration(_, state):
+        real, imag, previous_real, previous_imag = state
+        t_real = real + momentum * (real - previous_real)
+        t_imag = imag + momentum * (imag - previous_imag)
         a_real, a_imag = stft(istft(t_real, t_imag))
         modulus = ops.sqrt(a_real * a_real + a_imag * a_imag)
         nonzero = modulus > 0
         # A bin that came out exactly zero has no phase; give it phase 0.
         safe = ops.where(nonzero, modulus, 1.0)
-        real = magnitude * ops.where(nonzero, a_real / safe, 1.0)
-        imag = magnitude * ops.where(nonzero, a_imag / safe, 0.0)
-        t_real = real + momentum * (real - previous_real)
-        t_imag = imag + momentum * (imag - previous_imag)
-        previous_real, previous_imag = real, imag
+        return (magnitude * ops.where(nonzero, a_real / safe, 1.0),
+                magnitude * ops.where(nonzero, a_imag / safe, 0.0), real, imag)
+
+    # A loop, not 32 unrolled copies: compiled (`keras_ae.backend.compiled`),
+    # the graph holds one iteration, which XLA compiles many times faster.
+    real, imag, _, _ = ops.fori_loop(0, iterations, iteration, (real, imag, real, imag))
     return istft(real, imag)
 
 

@@ -10,7 +10,8 @@ from keras_ae.callbacks import SampleSummaries
 def test_writes_the_summaries_beside_their_documents_every_epoch(tmp_path):
     tf = pytest.importorskip("tensorflow")
     model = tiny_models.build("summarizer")
-    model.compile(optimizer=tiny_models.optimizer("summarizer"), run_eagerly=True)
+    model.compile(optimizer=tiny_models.optimizer("summarizer"),
+                  run_eagerly=tiny_models.RUN_EAGERLY)
     x, _ = tiny_models.batch("summarizer")
     documents = ["w1 w2 w3 w4 | w5", "w9 w8 w7"]
     callback = SampleSummaries(documents, str(tmp_path), references=["w2 w5", "w8"],

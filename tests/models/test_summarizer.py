@@ -143,7 +143,7 @@ def test_each_player_moves_only_its_own_weights():
         before = {name: _values(p.variables) for name, p in players.items()}
         model.compile(optimizer=PlayerOptimizer({
             name: keras.optimizers.Adam(1e-2) if name == moving else keras.optimizers.SGD(0.0)
-            for name in players}), run_eagerly=True)  # one step: tracing would cost more
+            for name in players}), run_eagerly=tiny_models.RUN_EAGERLY)
         history = model.fit(x, batch_size=len(x["documents"]), epochs=1, verbose=0)
         for name, player in players.items():
             moved = [not np.array_equal(a, b)
@@ -208,7 +208,8 @@ def test_summarize_cuts_long_documents_and_refuses_empty_ones(tmp_path):
 
 def test_save_load_and_preset_round_trips(tmp_path):
     model = tiny_models.build("summarizer")
-    model.compile(optimizer=tiny_models.optimizer("summarizer"), run_eagerly=True)
+    model.compile(optimizer=tiny_models.optimizer("summarizer"),
+                  run_eagerly=tiny_models.RUN_EAGERLY)
     x, _ = tiny_models.batch("summarizer")
     model.fit(x, batch_size=8, epochs=1, verbose=0)
     documents = ["w1 w2 w3 w4 w5", "w7 w3 w9"]

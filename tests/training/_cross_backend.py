@@ -1,9 +1,12 @@
 """One training step of every tiny model on the running backend, for test_cross_backend.py.
 
-    KERAS_BACKEND=... python _cross_backend.py init DIR   # write DIR/<kind>.weights.h5
-    KERAS_BACKEND=... python _cross_backend.py step DIR   # DIR/<backend>_<kind>.npz
-    KERAS_BACKEND=... python _cross_backend.py resume DIR SOURCE  # load SOURCE's .keras files,
-                                                                  # train on, save again
+    KERAS_BACKEND=... python _cross_backend.py DIR init   # write DIR/<kind>.weights.h5
+    KERAS_BACKEND=... python _cross_backend.py DIR step   # DIR/<backend>_<kind>.npz
+    KERAS_BACKEND=... python _cross_backend.py DIR resume:SOURCE  # load SOURCE's .keras
+                                                                  # files, train on
+
+Several of these in one call run in order, in one process (each in a fresh
+Keras session, so layer names do not depend on what ran before).
 
 Random draws are replaced by numpy's, from one seed, in the order the step
 makes them, so the step is the same computation on every backend (each
@@ -73,32 +76,43 @@ def _save(path, model, logs, initial):
     np.savez(path, logs=json.dumps(logs), **arrays)
 
 
-def main(mode, folder, source=None):
-    backend = keras.backend.backend()
-    for kind in tiny_models.BUILDERS:
-        if mode == "init":
-            keras.utils.set_random_seed(0)
-            tiny_models.build(kind).save_weights(os.path.join(folder, f"{kind}.weights.h5"))
-        elif mode == "step":
-            _numpy_random()
-            model = tiny_models.build(kind)
-            model.load_weights(os.path.join(folder, f"{kind}.weights.h5"))
-            _compile(model, kind)
-            initial = _weights(model)
-            logs = _fit(model, kind)
-            _save(os.path.join(folder, f"{backend}_{kind}.npz"), model, logs, initial)
-            model.save(os.path.join(folder, f"{backend}_{kind}.keras"))
-        else:  # resume: another backend's saved model, trained on here
-            model = keras.saving.load_model(os.path.join(folder, f"{source}_{kind}.keras"))
-            before = [keras.ops.convert_to_numpy(v) for v in model.optimizer.variables]
-            logs = _fit(model, kind)
-            iterations = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
-            moved = [not np.array_equal(a, keras.ops.convert_to_numpy(b))
-                     for a, b in zip(before, model.optimizer.variables)]
-            with open(os.path.join(folder, f"resume_{source}_{backend}_{kind}.json"), "w") as f:
-                json.dump({"logs": logs, "iterations": iterations,
-                           "optimizer_moved": int(sum(moved))}, f)
+def main(folder, *modes):
+    for mode in modes:
+        keras.backend.clear_session()
+        mode, _, source = mode.partition(":")
+        if mode not in ("init", "step", "resume"):
+            raise ValueError(f"Unknown mode {mode!r}")
+        for kind in tiny_models.BUILDERS:
+            _run(mode, folder, kind, source)
     print("OK")
+
+
+def _run(mode, folder, kind, source):
+    backend = keras.backend.backend()
+    if mode == "init":
+        keras.utils.set_random_seed(0)
+        tiny_models.build(kind).save_weights(os.path.join(folder, f"{kind}.weights.h5"))
+    elif mode == "step":
+        _numpy_random()
+        model = tiny_models.build(kind)
+        model.load_weights(os.path.join(folder, f"{kind}.weights.h5"))
+        _compile(model, kind)
+        initial = _weights(model)
+        logs = _fit(model, kind)
+        _save(os.path.join(folder, f"{backend}_{kind}.npz"), model, logs, initial)
+        model.save(os.path.join(folder, f"{backend}_{kind}.keras"))
+    else:  # resume: another backend's saved model, trained on here
+        model = keras.saving.load_model(os.path.join(folder, f"{source}_{kind}.keras"))
+        if backend == "jax":  # TensorFlow's model was saved to run eagerly: jit is faster
+            model.run_eagerly, model.jit_compile = False, True
+        before = [keras.ops.convert_to_numpy(v) for v in model.optimizer.variables]
+        logs = _fit(model, kind)
+        iterations = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+        moved = [not np.array_equal(a, keras.ops.convert_to_numpy(b))
+                 for a, b in zip(before, model.optimizer.variables)]
+        with open(os.path.join(folder, f"resume_{source}_{backend}_{kind}.json"), "w") as f:
+            json.dump({"logs": logs, "iterations": iterations,
+                       "optimizer_moved": int(sum(moved))}, f)
 
 
 if __name__ == "__main__":

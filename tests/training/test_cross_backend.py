@@ -29,23 +29,25 @@ MOVES = (("tensorflow", "jax"), ("jax", "torch"), ("torch", "tensorflow"))
 RTOL, ATOL = 1e-4, 1e-5
 
 
-def _run(backend, *args):
+def _run(backend, folder, *modes):
     env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": ROOT,
            "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
-    result = subprocess.run([sys.executable, os.path.join(HERE, "_cross_backend.py"), *args],
+    result = subprocess.run([sys.executable, os.path.join(HERE, "_cross_backend.py"), folder,
+                             *modes],
                             env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0 and "OK" in result.stdout, (
-        f"{backend} {args[0]}:\n{result.stdout[-2000:]}\n{result.stderr[-6000:]}")
+        f"{backend} {modes}:\n{result.stdout[-2000:]}\n{result.stderr[-6000:]}")
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     folder = str(tmp_path_factory.mktemp("cross_backend"))
-    _run("tensorflow", "init", folder)
-    for backend in BACKENDS:
-        _run(backend, "step", folder)
-    for source, target in MOVES:
-        _run(target, "resume", folder, source)
+    # Four processes: each backend's step, and, once its source has saved,
+    # each move's resume.
+    _run("tensorflow", folder, "init", "step")
+    _run("jax", folder, "step", "resume:tensorflow")
+    _run("torch", folder, "step", "resume:jax")
+    _run("tensorflow", folder, "resume:torch")
     return folder
 
 
