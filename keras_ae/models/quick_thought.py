@@ -66,7 +66,9 @@ class QuickThought(TokenizedFit, PlayerTraining, PresetMixin, keras.Model):
             tokenizer's ids, or whatever it takes) → `(batch, dim)`.
         g_encoder: None for a separate encoder of the same architecture (a
             copy of `f_encoder` with fresh weights), or a model with the same
-            output size. Passing `f_encoder` again shares the weights.
+            output size. Passing `f_encoder` again shares the weights, and
+            each sentence is then encoded once per step (one dropout mask
+            for both roles), not twice.
         context_size: int >= 1, how many sentences on each side are
             neighbours (1: the previous and the next, as in the paper).
         tokenizer: None, or a layer from strings to ids (e.g.
@@ -140,9 +142,13 @@ class QuickThought(TokenizedFit, PlayerTraining, PresetMixin, keras.Model):
         return tokenize_sentences(self.tokenizer, sentences)
 
     def call(self, inputs, training=False):
-        ids = self._ids(inputs)
-        return ops.concatenate([self.f_encoder(ids, training=training),
-                                self.g_encoder(ids, training=training)], axis=-1)
+        return ops.concatenate(self._f_and_g(self._ids(inputs), training), axis=-1)
+
+    def _f_and_g(self, ids, training):
+        """The sentences through f and through g; a shared encoder runs once."""
+        f = self.f_encoder(ids, training=training)
+        return f, f if self.g_encoder is self.f_encoder else self.g_encoder(ids,
+                                                                            training=training)
 
     def encode(self, sentences, encoder="both", batch_size=128):
         """Sentence embeddings, in inference mode.
@@ -177,14 +183,12 @@ class QuickThought(TokenizedFit, PlayerTraining, PresetMixin, keras.Model):
             both = in_batches(self, "_embed", ops.convert_to_numpy(ids), batch_size)
             return {"both": both, "f": both[:, :self.embedding_dim],
                     "g": both[:, self.embedding_dim:]}[encoder]
-        parts = [self.f_encoder(ids, training=False) if encoder != "g" else None,
-                 self.g_encoder(ids, training=False) if encoder != "f" else None]
-        parts = [p for p in parts if p is not None]
-        return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)
+        if encoder != "both":
+            return (self.f_encoder if encoder == "f" else self.g_encoder)(ids, training=False)
+        return self._embed(ids)
 
     def _embed(self, ids, batch_size=None):
-        return ops.concatenate([self.f_encoder(ids, training=False),
-                                self.g_encoder(ids, training=False)], axis=-1)
+        return ops.concatenate(self._f_and_g(ids, False), axis=-1)
 
     def neighbour_losses(self, f_embeddings, g_embeddings):
         """The loss and accuracies of one replica's rows against the global batch.
@@ -237,8 +241,7 @@ class QuickThought(TokenizedFit, PlayerTraining, PresetMixin, keras.Model):
                 "QuickThought trains on one batch of contiguous sentences; any labels are "
                 "ignored. Received a structure of inputs.")
         ids = self._ids(x)
-        loss, forward, backward = self.neighbour_losses(
-            self.f_encoder(ids, training=training), self.g_encoder(ids, training=training))
+        loss, forward, backward = self.neighbour_losses(*self._f_and_g(ids, training))
         mean = ops.mean(loss)
         self._update_trackers(mean, forward, backward)
         return mean + regularization(self)

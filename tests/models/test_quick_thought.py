@@ -89,6 +89,37 @@ def test_g_defaults_to_a_separate_copy_and_can_be_shared():
     assert tuple(model.encode(ids).shape) == (4, 32)
 
 
+def test_a_shared_encoder_encodes_each_sentence_once():
+    calls = []
+
+    class Count(keras.layers.Layer):
+        def call(self, x):
+            calls.append(tuple(x.shape))
+            return x
+
+    def encoder():
+        ids = keras.Input((8,), dtype="int32")
+        h = Count()(keras.layers.Dropout(0.5)(keras.layers.Embedding(50, 16)(ids)))
+        return keras.Model(ids, keras.layers.GlobalAveragePooling1D()(h))
+
+    f = encoder()
+    batch = np.random.default_rng(0).integers(1, 50, size=(6, 8))
+    shared, separate = QuickThought(f, f), QuickThought(f, encoder())
+    for model, encodings in ((shared, 1), (separate, 2)):
+        calls.clear()
+        model.training_loss(batch)
+        assert len(calls) == encodings
+        calls.clear()
+        model(batch)
+        model.encode(batch, batch_size=None)
+        assert len(calls) == 2 * encodings
+    f_batch = f(batch)
+    expected = keras.ops.mean(shared.neighbour_losses(f_batch, f_batch)[0])
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(shared.training_loss(batch,
+                                                                               training=False)),
+                               keras.ops.convert_to_numpy(expected), rtol=1e-6)
+
+
 def test_shared_encoder_stays_shared_after_saving(tmp_path):
     f = _bag_of_words("f")
     model = QuickThought(f, f)
