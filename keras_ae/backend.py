@@ -7,7 +7,8 @@ a TensorFlow graph, and a host callback under JAX tracing. Contrastive
 models draw their negatives from the global batch: `cross_replica_concat`
 gathers a tensor across the replicas of a `tf.distribute` strategy; on JAX
 with `keras.distribution`, the step already sees the global batch, and it
-is a no-op.
+is a no-op. `segment_sum` is `keras.ops.segment_sum` without the PyTorch
+backend's `(N, D)` copy of the segment ids.
 """
 
 import keras
@@ -189,6 +190,26 @@ def cross_replica_sum(x):
         if context is not None and context.num_replicas_in_sync > 1:
             return context.all_reduce(tf.distribute.ReduceOp.SUM, x)
     return x
+
+
+def segment_sum(data, segment_ids, num_segments):
+    """`keras.ops.segment_sum(data, segment_ids, num_segments)`, in O(N·D) on every backend.
+
+    The sum of the rows of `data` `(N, ...)` that each segment id `(N,)`
+    in `[0, num_segments)` names, `(num_segments, ...)`. Keras' PyTorch
+    backend repeats the ids to the shape of `data` (an int64 tensor as large
+    as it) and scatters element by element; `torch.index_add` adds whole
+    rows, as TensorFlow's and JAX's segment sums do.
+    """
+    if keras.backend.backend() == "torch":
+        import torch
+
+        data = ops.convert_to_tensor(data)
+        segment_ids = ops.convert_to_tensor(segment_ids)
+        zeros = torch.zeros((num_segments, *data.shape[1:]), dtype=data.dtype,
+                            device=data.device)
+        return torch.index_add(zeros, 0, segment_ids.to(torch.int64), data)
+    return ops.segment_sum(data, segment_ids, num_segments=num_segments)
 
 
 def update_metric(metric, *args):

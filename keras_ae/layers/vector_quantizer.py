@@ -6,6 +6,7 @@ from keras_ae.backend import checked
 from keras_ae.backend import cross_replica_concat
 from keras_ae.backend import cross_replica_sum
 from keras_ae.backend import is_symbolic
+from keras_ae.backend import segment_sum
 from keras_ae.backend import update_metric
 from keras_ae.ops import straight_through
 
@@ -573,14 +574,14 @@ def _code_counts(indices, weights, num_codes):
     """How many rows (or how much weight) each code has, float32 `(num_codes,)`."""
     if weights is None:
         weights = ops.ones(ops.shape(indices), "float32")
-    return ops.segment_sum(weights, indices, num_segments=num_codes)
+    return segment_sum(weights, indices, num_codes)
 
 
 def _code_sums(flat, indices, weights, num_codes):
     """The sum of the rows of `flat` (times `weights`) assigned to each code."""
     if weights is not None:
         flat = flat * weights[:, None]
-    return ops.segment_sum(flat, indices, num_segments=num_codes)
+    return segment_sum(flat, indices, num_codes)
 
 
 def _kmeans(flat, centroids, iters, cosine, weights=None):

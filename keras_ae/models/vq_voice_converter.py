@@ -6,6 +6,7 @@ from keras_ae.layers import VectorQuantizer
 from keras_ae.models.voice_converter import LearnedSpeakers
 from keras_ae.models.voice_converter import VoiceConverter
 from keras_ae.models.voice_converter import weighted_mean
+from keras_ae.ops import warp_mel_frequencies
 from keras_ae.training import Player
 from keras_ae.training import PlayerOptimizer
 from keras_ae.training import regularization
@@ -59,7 +60,15 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             neighbour's with probability `jitter` (half each way), so no
             code can count on its exact position. The paper uses 0.12.
             Defaults to 0 (off).
-        seed: int or None, seed of the jitter.
+        frequency_warp: float in [0, 0.5), vocal tract length
+            perturbation of the encoder's input (Jaitly & Hinton 2013): in
+            training, each clip's frequency axis is stretched by a factor
+            drawn uniformly from `[1 - frequency_warp, 1 + frequency_warp]`
+            before the encoder sees it, while the decoder must still rebuild
+            the clip as it was. Formant and pitch positions then no longer
+            say which speaker it is, so the codes have less reason to.
+            Defaults to 0 (off).
+        seed: int or None, seed of the jitter and the warp.
         bag_adversary_weight: float >= 0, the weight of the encoder's
             confusion loss against a speaker classifier on the bag of codes
             (see above); 0 (the default) has no classifier.
@@ -102,7 +111,7 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
 
     def __init__(self, content_encoder, decoder, speakers, quantizer=None, jitter=0.0, seed=None,
                  bag_adversary_weight=0.0, bag_temperature=1.0, bag_adversary_steps=1,
-                 **kwargs):
+                 frequency_warp=0.0, **kwargs):
         super().__init__(content_encoder, decoder, speakers, **kwargs)
         if quantizer is None:
             quantizer = VectorQuantizer(64, codebook_update="ema", kmeans_init=True,
@@ -114,6 +123,10 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         if isinstance(jitter, bool) or not isinstance(jitter, (int, float, np.floating)) \
                 or not 0 <= jitter < 1:
             raise ValueError(f"`jitter` must be a float in [0, 1). Received: jitter={jitter!r}")
+        if isinstance(frequency_warp, bool) or not isinstance(
+                frequency_warp, (int, float, np.floating)) or not 0 <= frequency_warp < 0.5:
+            raise ValueError("`frequency_warp` must be a float in [0, 0.5). Received: "
+                             f"frequency_warp={frequency_warp!r}")
         self.quantizer = quantizer
         if quantizer.embedding_dim not in (None, self.content_dim):
             raise ValueError(
@@ -133,6 +146,7 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             raise ValueError("`bag_adversary_steps` must be an int >= 1. Received: "
                              f"bag_adversary_steps={bag_adversary_steps!r}")
         self.jitter = float(jitter)
+        self.frequency_warp = float(frequency_warp)
         self.seed = seed
         self.bag_adversary_weight = float(bag_adversary_weight)
         self.bag_temperature = float(bag_temperature)
@@ -234,7 +248,10 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         (+ the bag-of-codes confusion loss, with `bag_adversary_weight > 0`)."""
         labels = self._speaker_labels(y)
         frames, mask = self._inputs(x, shared)
-        vectors = self.content_encoder([frames, mask], training=training)
+        encoder_input = frames
+        if training and self.frequency_warp > 0:
+            encoder_input = self._warped(frames, mask)
+        vectors = self.content_encoder([encoder_input, mask], training=training)
         if self.bag_adversary_weight > 0:
             # Before the quantizer's update: the bag the classifier was trained on.
             bags = self.bag_of_codes(vectors, mask)
@@ -261,6 +278,15 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         self.reconstruction_tracker.update_state(error)
         self.vq_tracker.update_state(vq_loss)
         return loss
+
+    def _warped(self, frames, mask):
+        """The standardised frames with each clip's frequency axis stretched by a random
+        factor in `1 ± frequency_warp` (the warp acts on the log-mel itself)."""
+        factors = keras.random.uniform((ops.shape(frames)[0],), 1.0 - self.frequency_warp,
+                                       1.0 + self.frequency_warp, seed=self.seed_generator)
+        warped = warp_mel_frequencies(self.unstandardise(frames), factors,
+                                      self.log_mel.min_freq, self.log_mel.max_freq)
+        return self.standardise(warped) * mask[..., None]
 
     def _jittered(self, codes, mask):
         """Each frame takes its left or right neighbour's code with probability `jitter`,
@@ -355,4 +381,5 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             "bag_adversary_weight": self.bag_adversary_weight,
             "bag_temperature": self.bag_temperature,
             "bag_adversary_steps": self.bag_adversary_steps,
+            "frequency_warp": self.frequency_warp,
         }

@@ -6,6 +6,7 @@ custom-gradient hook, each gradient trick combines the forward value with
 one wanted.
 """
 
+from keras_ae.ops.frequency_warp import warp_mel_frequencies
 from keras_ae.ops.gradient_reversal import gradient_reversal
 from keras_ae.ops.griffin_lim import griffin_lim
 from keras_ae.ops.gumbel import gumbel_noise
@@ -20,4 +21,5 @@ __all__ = [
     "gumbel_softmax",
     "one_hot_argmax",
     "straight_through",
+    "warp_mel_frequencies",
 ]

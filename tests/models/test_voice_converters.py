@@ -459,3 +459,39 @@ def test_bag_adversary_players_logs_and_config(tmp_path):
 def test_bag_adversary_arguments_are_checked(kwargs, match):
     with pytest.raises(ValueError, match=match):
         vc.vq_voice_converter(["a"], **kwargs)
+
+
+def test_frequency_warp_stretches_the_encoders_input_in_training_only(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = vc.vq_voice_converter(["a", "b"], num_codes=8, code_dim=4, channels=8, blocks=1,
+                                  frequency_warp=0.3)
+    clips = _clips([3000, 2400])
+    model.adapt(clips)
+    waves = np.zeros((2, 3000), "float32")
+    waves[0], waves[1, :2400] = clips[0], clips[1]
+    sample_mask = np.zeros((2, 3000), "float32")
+    sample_mask[0], sample_mask[1, :2400] = 1.0, 1.0
+    frames, mask = model.features((waves, sample_mask))
+    warped = keras.ops.convert_to_numpy(model._warped(frames, mask))
+    frames, mask = keras.ops.convert_to_numpy(frames), keras.ops.convert_to_numpy(mask)
+    assert warped.shape == frames.shape
+    assert not np.allclose(warped, frames, atol=1e-3)
+    np.testing.assert_array_equal(warped[mask == 0], 0.0)  # the padding stays empty
+    # Outside training the loss is the unwarped model's (same weights, warp 0).
+    plain = vc.vq_voice_converter(["a", "b"], num_codes=8, code_dim=4, channels=8, blocks=1)
+    plain.set_weights(model.get_weights())
+    y = np.array([0, 1])
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(model.training_loss((waves, sample_mask), y, training=False,
+                                                       shared={})),
+        keras.ops.convert_to_numpy(plain.training_loss((waves, sample_mask), y, training=False,
+                                                       shared={})), rtol=1e-5)
+    model.compile(optimizer="adam")
+    history = model.fit((waves, sample_mask), y, batch_size=2, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    path = str(tmp_path / "warp.keras")
+    model.save(path)
+    assert keras.saving.load_model(path).frequency_warp == 0.3
+    for bad in (-0.1, 0.5, True, "0.2"):
+        with pytest.raises(ValueError, match="frequency_warp"):
+            vc.vq_voice_converter(["a"], frequency_warp=bad)
