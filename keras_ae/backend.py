@@ -3,7 +3,8 @@
 `keras_ae.ops`, `layers`, `losses` and `models` stay on `keras.ops` so they
 run on every backend. Keras has no backend-neutral run-time assertion, so
 `check` uses each backend's own: an eager check, `tf.debugging.Assert` in
-a TensorFlow graph, and a host callback under JAX tracing. Contrastive
+a TensorFlow graph, a host callback under JAX tracing, and
+`torch._assert_async` under `torch.compile`. Contrastive
 models draw their negatives from the global batch: `cross_replica_concat`
 gathers a tensor across the replicas of a `tf.distribute` strategy; on JAX
 with `keras.distribution`, the step already sees the global batch, and it
@@ -20,7 +21,8 @@ def check(condition, message):
     """Raises `ValueError(message)` unless every element of `condition` is true.
 
     Checks at once when `condition` is known (a Python bool, a numpy value,
-    an eager tensor); inside a compiled function (`tf.function`, `jax.jit`),
+    an eager tensor); inside a compiled function (`tf.function`, `jax.jit`,
+    `torch.compile`),
     when the function runs. The one way keras-ae checks a value it cannot
     see while tracing, such as the size of a batch.
 
@@ -56,6 +58,14 @@ def check(condition, message):
             # dispatches to jnp.all) can deadlock the runtime that is running it.
             jax.debug.callback(lambda ok: _raise_unless(np.asarray(ok), message),
                                ops.all(condition))
+            return
+    elif backend == "torch":
+        import torch
+
+        if torch.compiler.is_compiling():
+            # Reading the value back would break the compiled graph in two; an
+            # asynchronous assertion stays in it (a RuntimeError with the message).
+            torch._assert_async(ops.all(condition), message)
             return
     _raise_unless(ops.convert_to_numpy(condition), message)
 
