@@ -11,8 +11,7 @@ def _mel(hertz):
 
 
 def _centres(bands, low_hz, high_hz):
-    mel = _mel
-    edges = np.linspace(mel(low_hz), mel(high_hz), bands + 2)
+    edges = np.linspace(_mel(low_hz), _mel(high_hz), bands + 2)
     return 700 * (10 ** (edges[1:-1] / 2595) - 1)
 
 
