@@ -47,6 +47,16 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
     `bag_speaker_loss` and `bag_speaker_accuracy` (the classifier on this
     batch's bags, before the encoder's update) and `bag_confusion`.
 
+    With `cycle_weight > 0` the model also converts in training: each clip's
+    codes are decoded in the voice of another training speaker drawn at
+    random, the encoder reads that conversion, and its vectors are pulled
+    towards the original clip's codes (the mean squared distance, as the
+    commitment loss), weighted by `cycle_weight`. What the decoder changes
+    when only the voice changes is then what the codes learn to ignore. The
+    conversion is a constant of this loss (no gradient reaches the decoder,
+    which could otherwise lower it by keeping the voice). Logs
+    `cycle_loss`.
+
     Args:
         content_encoder: a Keras model `[frames, mask] -> vectors`, from
             `(batch, frames, num_mel_bins)` to `(batch, frames, code_dim)`.
@@ -76,6 +86,9 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             whose gradient the bag takes, in squared-distance units of the
             codes. Defaults to 1.
         bag_adversary_steps: int >= 1, the classifier's updates per batch.
+        cycle_weight: float >= 0, the weight of the code-cycle loss (see
+            above); 0 (the default) does not convert in training. Needs at
+            least 2 speakers.
         **kwargs: `VoiceConverter` arguments (`sampling_rate`,
             `num_mel_bins`, `griffin_lim_iterations`) and `keras.Model`
             ones such as `name`.
@@ -111,7 +124,7 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
 
     def __init__(self, content_encoder, decoder, speakers, quantizer=None, jitter=0.0, seed=None,
                  bag_adversary_weight=0.0, bag_temperature=1.0, bag_adversary_steps=1,
-                 frequency_warp=0.0, **kwargs):
+                 frequency_warp=0.0, cycle_weight=0.0, **kwargs):
         super().__init__(content_encoder, decoder, speakers, **kwargs)
         if quantizer is None:
             quantizer = VectorQuantizer(64, codebook_update="ema", kmeans_init=True,
@@ -135,7 +148,8 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         if not self.quantizer.built:
             self.quantizer.build((None, None, self.content_dim))
         for name, value, positive in (("bag_adversary_weight", bag_adversary_weight, False),
-                                      ("bag_temperature", bag_temperature, True)):
+                                      ("bag_temperature", bag_temperature, True),
+                                      ("cycle_weight", cycle_weight, False)):
             if isinstance(value, bool) or not isinstance(
                     value, (int, float, np.floating, np.integer)) or not np.isfinite(value) \
                     or value < 0 or (positive and value == 0):
@@ -151,6 +165,12 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         self.bag_adversary_weight = float(bag_adversary_weight)
         self.bag_temperature = float(bag_temperature)
         self.bag_adversary_steps = int(bag_adversary_steps)
+        self.cycle_weight = float(cycle_weight)
+        if self.cycle_weight > 0:
+            if len(self.speakers) < 2:
+                raise ValueError("`cycle_weight` > 0 converts to another speaker, so it needs at "
+                                 f"least 2 speakers. Received: speakers={list(self.speakers)}")
+            self.cycle_tracker = keras.metrics.Mean(name="cycle_loss")
         if self.bag_adversary_weight > 0:
             self.bag_classifier = keras.layers.Dense(len(self.speakers), name="bag_classifier")
             self.bag_classifier.build((None, self.num_codes))
@@ -272,12 +292,30 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
                                       sample_weight)
             loss = loss + self.bag_adversary_weight * confusion
             self.bag_confusion_tracker.update_state(confusion)
+        if self.cycle_weight > 0:
+            cycle = self.cycle_loss(outputs["quantized"], labels, mask, sample_weight, training)
+            loss = loss + self.cycle_weight * cycle
+            self.cycle_tracker.update_state(cycle)
         if training:
             self.step.assign(self.step + 1.0)
         self.loss_tracker.update_state(loss)
         self.reconstruction_tracker.update_state(error)
         self.vq_tracker.update_state(vq_loss)
         return loss
+
+    def cycle_loss(self, codes, labels, mask, sample_weight=None, training=False):
+        """The code-cycle loss: `codes` decoded as another speaker (drawn per clip), encoded
+        again, and the mean squared distance of those vectors to `codes` over real frames."""
+        codes = ops.stop_gradient(codes)
+        offsets = keras.random.randint(ops.shape(labels), 1, len(self.speakers),
+                                       seed=self.seed_generator, dtype="int32")
+        others = (labels + offsets) % len(self.speakers)
+        converted = self.decoder([codes, self.speaker_embedding(others), mask], training=training)
+        converted = ops.stop_gradient(ops.cast(converted, "float32")) * mask[..., None]
+        vectors = ops.cast(self.content_encoder([converted, mask], training=training), "float32")
+        per_frame = ops.mean(ops.square(vectors - ops.cast(codes, "float32")), axis=-1) * mask
+        per_clip = ops.sum(per_frame, axis=1) / ops.maximum(ops.sum(mask, axis=1), 1.0)
+        return weighted_mean(per_clip, sample_weight)
 
     def _warped(self, frames, mask):
         """The standardised frames with each clip's frequency axis stretched by a random
@@ -382,4 +420,5 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             "bag_temperature": self.bag_temperature,
             "bag_adversary_steps": self.bag_adversary_steps,
             "frequency_warp": self.frequency_warp,
+            "cycle_weight": self.cycle_weight,
         }

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 import tiny_models
 
+from keras_ae.layers import VectorQuantizer
 from keras_ae.models import AdaINVoiceConverter
 from keras_ae.models import AdversarialVoiceConverter
+from keras_ae.models import VQVoiceConverter
 from keras_ae.training import PlayerOptimizer
 from keras_ae.zoo import voice_conversion as vc
 
@@ -495,3 +497,58 @@ def test_frequency_warp_stretches_the_encoders_input_in_training_only(tmp_path):
     for bad in (-0.1, 0.5, True, "0.2"):
         with pytest.raises(ValueError, match="frequency_warp"):
             vc.vq_voice_converter(["a"], frequency_warp=bad)
+
+
+def test_cycle_loss_reencodes_the_conversion_and_trains_only_the_encoder(tmp_path):
+    keras.utils.set_random_seed(0)
+
+    def converter(**kwargs):
+        # No k-means or restarts: the two models below must draw nothing but the cycle's
+        # speakers.
+        quantizer = VectorQuantizer(8, codebook_update="ema", kmeans_init=False,
+                                    dead_code_threshold=0.0)
+        return VQVoiceConverter(vc.content_encoder(4, 8, 1), vc.decoder(4, 8, 8, 1), ["a", "b"],
+                                quantizer=quantizer, seed=3, **kwargs)
+
+    model = converter(cycle_weight=2.0)
+    clips = _clips([3000, 2400])
+    model.adapt(clips)
+    waves = np.zeros((2, 3000), "float32")
+    waves[0], waves[1, :2400] = clips[0], clips[1]
+    sample_mask = np.zeros((2, 3000), "float32")
+    sample_mask[0], sample_mask[1, :2400] = 1.0, 1.0
+    y = np.array([0, 1])
+    # With two speakers the other one is fixed: the loss by hand, in numpy.
+    frames, mask = model.features((waves, sample_mask))
+    codes = model.content(frames, mask)
+    loss = keras.ops.convert_to_numpy(model.cycle_loss(codes, keras.ops.convert_to_tensor(
+        y, "int32"), mask))
+    decoded = model.decoder([codes, model.speaker_embedding(np.array([1, 0])), mask])
+    mask_np = keras.ops.convert_to_numpy(mask)
+    again = keras.ops.convert_to_numpy(model.content_encoder(
+        [keras.ops.convert_to_tensor(keras.ops.convert_to_numpy(decoded) * mask_np[..., None]),
+         mask]))
+    per_frame = np.mean((again - keras.ops.convert_to_numpy(codes)) ** 2, axis=-1) * mask_np
+    expected = np.mean(per_frame.sum(axis=1) / mask_np.sum(axis=1))
+    np.testing.assert_allclose(loss, expected, rtol=1e-5)
+    assert expected > 0
+    # One SGD step: the decoder moves exactly as without the cycle loss, the encoder does not.
+    plain = converter()
+    plain.set_weights(model.get_weights())
+    for m in (model, plain):
+        m.compile(optimizer=keras.optimizers.SGD(0.1))
+    history = model.fit((waves, sample_mask), y, batch_size=2, epochs=1, verbose=0)
+    plain.fit((waves, sample_mask), y, batch_size=2, epochs=1, verbose=0)
+    assert np.isfinite(history.history["cycle_loss"][0])
+    for a, b in zip(_values(model.decoder.weights), _values(plain.decoder.weights)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    assert not all(np.allclose(a, b) for a, b in zip(_values(model.content_encoder.weights),
+                                                       _values(plain.content_encoder.weights)))
+    path = str(tmp_path / "cycle.keras")
+    model.save(path)
+    assert keras.saving.load_model(path).cycle_weight == 2.0
+    for bad in (-1.0, float("nan"), True, "1"):
+        with pytest.raises(ValueError, match="cycle_weight"):
+            vc.vq_voice_converter(["a", "b"], cycle_weight=bad)
+    with pytest.raises(ValueError, match="at least 2 speakers"):
+        vc.vq_voice_converter(["a"], cycle_weight=1.0)
