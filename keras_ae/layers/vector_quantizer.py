@@ -373,7 +373,9 @@ class VectorQuantizer(keras.layers.Layer):
         update_metric(self.usage_tracker, usage)
 
         return {
-            "quantized": ops.cast(straight_through(quantized, x), self.compute_dtype),
+            # In training `x` was checked finite above: no guard against inf - inf.
+            "quantized": ops.cast(straight_through(quantized, x, assume_finite=training),
+                                  self.compute_dtype),
             "indices": ops.reshape(ops.cast(indices, "int32"), ops.shape(x)[:-1]),
             "loss": loss,
             "perplexity": perplexity,

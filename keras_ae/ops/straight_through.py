@@ -1,7 +1,7 @@
 from keras import ops
 
 
-def straight_through(forward, backward):
+def straight_through(forward, backward, assume_finite=False):
     """Return `forward` in the forward pass with the gradient of `backward`.
 
     The straight-through estimator (Bengio et al. 2013, arXiv 1308.3432): a
@@ -17,6 +17,10 @@ def straight_through(forward, backward):
     Args:
         forward: tensor, the value to output.
         backward: tensor of the same shape, the value whose gradient is used.
+        assume_finite: bool; True when the caller has already checked that
+            `backward` is finite, which skips the guard that keeps `forward`
+            where `backward` is infinite (`inf - inf` is NaN), an
+            elementwise test and select in both passes.
 
     Returns:
         A tensor equal to `forward` whose gradient with respect to `backward`
@@ -40,6 +44,8 @@ def straight_through(forward, backward):
         )
     backward = ops.cast(backward, forward.dtype)
     out = ops.stop_gradient(forward) + (backward - ops.stop_gradient(backward))
+    if assume_finite:
+        return out
     # backward - stop_gradient(backward) is NaN where backward is infinite.
     return ops.where(ops.isfinite(backward), out, forward)
 
