@@ -33,6 +33,8 @@ import os
 import keras
 import numpy as np
 
+from keras_ae._checks import check_bool
+
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
 METADATA_FILE = "metadata.json"
@@ -223,10 +225,7 @@ def load_preset(name_or_path, cls=None, load_weights=True):
     >>> bool(np.allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0)))
     True
     """
-    if not isinstance(load_weights, bool):
-        raise ValueError(
-            f"`load_weights` must be a bool. Received: load_weights={load_weights!r}"
-        )
+    load_weights = check_bool("load_weights", load_weights)
     folder = _resolve(name_or_path)
     label = os.fspath(name_or_path)
     needed = (CONFIG_FILE, METADATA_FILE) + ((WEIGHTS_FILE,) if load_weights else ())

@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 
+from keras_ae._checks import check_int
 from keras_ae.callbacks.conversion_audio import spectrogram_image
 
 
@@ -47,10 +48,7 @@ class CodeSequence(keras.callbacks.Callback):
                 raise ValueError(f"`clips[{i}]` must be a 1-d waveform. Received: shape="
                                  f"{clip.shape}")
             self.clips.append(clip)
-        if isinstance(every_n_epochs, bool) or not isinstance(every_n_epochs, int) \
-                or every_n_epochs < 1:
-            raise ValueError("`every_n_epochs` must be an int >= 1. Received: "
-                             f"every_n_epochs={every_n_epochs!r}")
+        every_n_epochs = check_int("every_n_epochs", every_n_epochs, 1)
         self.logdir = logdir
         self.every_n_epochs = every_n_epochs
         self._writer = None

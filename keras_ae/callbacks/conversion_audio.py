@@ -1,6 +1,8 @@
 import keras
 import numpy as np
 
+from keras_ae._checks import check_int
+
 
 class ConversionAudio(keras.callbacks.Callback):
     """Writes a voice conversion to TensorBoard every epoch: audio and log-mel images.
@@ -40,11 +42,7 @@ class ConversionAudio(keras.callbacks.Callback):
             target_audio = target
         self.target_audio = _mono(target_audio, "target_audio")
         self.target = target
-        if isinstance(every_n_epochs, bool) or not isinstance(every_n_epochs, int) \
-                or every_n_epochs < 1:
-            raise ValueError(
-                "`every_n_epochs` must be an int >= 1. Received: "
-                f"every_n_epochs={every_n_epochs!r}")
+        every_n_epochs = check_int("every_n_epochs", every_n_epochs, 1)
         self.logdir = logdir
         self.every_n_epochs = every_n_epochs
         self._writer = None

@@ -3,6 +3,8 @@ import os
 import keras
 import numpy as np
 
+from keras_ae._checks import check_int
+
 TENSOR_NAME = "embedding/.ATTRIBUTES/VARIABLE_VALUE"
 
 
@@ -58,11 +60,7 @@ class EmbeddingProjector(keras.callbacks.Callback):
                 raise ValueError(
                     f"`labels` must map column names to one value per input ({count}). "
                     f"Received: {column!r} with {len(values)} values")
-        if isinstance(every_n_epochs, bool) or not isinstance(every_n_epochs, int) or \
-                every_n_epochs < 1:
-            raise ValueError(
-                "`every_n_epochs` must be an int >= 1. "
-                f"Received: every_n_epochs={every_n_epochs!r}")
+        every_n_epochs = check_int("every_n_epochs", every_n_epochs, 1)
         if encode is not None and not callable(encode):
             raise ValueError(f"`encode` must be None or callable. Received: {encode!r}")
         self.inputs = inputs

@@ -1,5 +1,6 @@
 import keras
 
+from keras_ae._checks import check_int
 from keras_ae.evaluation.next_sentence_retrieval import next_sentence_retrieval
 
 
@@ -42,10 +43,7 @@ class NextSentenceRetrieval(keras.callbacks.Callback):
                              f"order. Received: {sentences!r:.80}")
         if not isinstance(prefix, str) or not prefix:
             raise ValueError(f"`prefix` must be a non-empty string. Received: prefix={prefix!r}")
-        if isinstance(every_n_epochs, bool) or not isinstance(every_n_epochs, int) or \
-                every_n_epochs < 1:
-            raise ValueError("`every_n_epochs` must be an int >= 1. Received: "
-                             f"every_n_epochs={every_n_epochs!r}")
+        every_n_epochs = check_int("every_n_epochs", every_n_epochs, 1)
         if encode is not None and not callable(encode):
             raise ValueError(f"`encode` must be None or callable. Received: {encode!r}")
         self.sentences = list(sentences)

@@ -1,6 +1,8 @@
 import keras
 import numpy as np
 
+from keras_ae._checks import check_int
+
 
 class ReconstructionImages(keras.callbacks.Callback):
     """Writes inputs beside their reconstructions to TensorBoard every epoch.
@@ -35,10 +37,7 @@ class ReconstructionImages(keras.callbacks.Callback):
                 "`images` must be (n, height, width, 1 or 3). Received: "
                 f"images.shape={images.shape}"
             )
-        if not isinstance(every_n_epochs, int) or every_n_epochs < 1:
-            raise ValueError(
-                f"`every_n_epochs` must be an int >= 1. Received: every_n_epochs={every_n_epochs}"
-            )
+        every_n_epochs = check_int("every_n_epochs", every_n_epochs, 1)
         self.images = images[:32]
         self.logdir = logdir
         self.every_n_epochs = every_n_epochs

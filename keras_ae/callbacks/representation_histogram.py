@@ -3,6 +3,8 @@ import os
 import keras
 import numpy as np
 
+from keras_ae._checks import check_int
+
 
 class RepresentationHistogram(keras.callbacks.Callback):
     """Writes a histogram of a model's representations, beside its prior's, to TensorBoard.
@@ -40,13 +42,10 @@ class RepresentationHistogram(keras.callbacks.Callback):
                 "`inputs` must be a non-empty batch of model inputs. Received: "
                 f"inputs.shape={inputs.shape}"
             )
-        for name, value, low in (("every_n_epochs", every_n_epochs, 1), ("buckets", buckets, 2)):
-            if not isinstance(value, int) or value < low:
-                raise ValueError(f"`{name}` must be an int >= {low}. Received: {name}={value!r}")
         self.inputs = inputs
         self.logdir = logdir
-        self.every_n_epochs = every_n_epochs
-        self.buckets = buckets
+        self.every_n_epochs = check_int("every_n_epochs", every_n_epochs, 1)
+        self.buckets = check_int("buckets", buckets, 2)
         self._writer = None
 
     def on_epoch_end(self, epoch, logs=None):

@@ -1,5 +1,7 @@
 import keras
 
+from keras_ae._checks import check_int
+
 
 class SampleSummaries(keras.callbacks.Callback):
     """Writes a summarizer's summaries of a few documents to TensorBoard's text tab.
@@ -39,15 +41,11 @@ class SampleSummaries(keras.callbacks.Callback):
                 or not all(isinstance(r, str) for r in references)):
             raise ValueError(f"`references` must be a list of {len(documents)} str (one per "
                              f"document) or None. Received: {str(references)[:80]}")
-        for name, value in (("every_n_epochs", every_n_epochs),
-                            ("document_words", document_words)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={value!r}")
         self.documents = list(documents)
         self.references = None if references is None else list(references)
         self.logdir = logdir
-        self.every_n_epochs = every_n_epochs
-        self.document_words = document_words
+        self.every_n_epochs = check_int("every_n_epochs", every_n_epochs, 1)
+        self.document_words = check_int("document_words", document_words, 1)
         self._writer = None
 
     def table(self):

@@ -1,5 +1,7 @@
 import numpy as np
 
+from keras_ae._checks import check_int
+
 
 def audio_batches(waveforms, labels=None, batch_size=32, crop_length=None, shuffle=False,
                   seed=0):
@@ -49,12 +51,8 @@ def audio_batches(waveforms, labels=None, batch_size=32, crop_length=None, shuff
                 f"`waveforms[{i}]` must be a non-empty mono clip, shape (time,). "
                 f"Received: shape={clip.shape}"
             )
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be an int >= 1. Received: batch_size={batch_size!r}")
-    if crop_length is not None and (not isinstance(crop_length, int) or crop_length < 1):
-        raise ValueError(
-            f"`crop_length` must be None or an int >= 1. Received: crop_length={crop_length!r}"
-        )
+    batch_size = check_int("batch_size", batch_size, 1)
+    crop_length = check_int("crop_length", crop_length, 1, allow_none=True)
     if labels is not None:
         label_arrays = labels if isinstance(labels, tuple) else (labels,)
         label_arrays = tuple(np.asarray(a) for a in label_arrays)

@@ -3,6 +3,7 @@ import os
 
 import numpy as np
 
+from keras_ae._checks import check_int
 from keras_ae.data.paths import find_data_dir
 
 _FILES = {
@@ -52,12 +53,8 @@ def fashion_mnist(split="train", path=None, normalize=True, limit=None, as_datas
     """
     if split not in _FILES:
         raise ValueError(f"`split` must be 'train' or 'test'. Received: split={split!r}")
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(
-            f"`batch_size` must be a positive int or None. Received: batch_size={batch_size!r}"
-        )
-    if limit is not None and (not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"`limit` must be a positive int or None. Received: limit={limit!r}")
+    batch_size = check_int("batch_size", batch_size, 1, allow_none=True)
+    limit = check_int("limit", limit, 1, allow_none=True)
     folder = find_data_dir(
         "fashion-mnist",
         path=path,

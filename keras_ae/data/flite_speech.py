@@ -1,8 +1,9 @@
-import math
 import os
 
 import numpy as np
 
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
 from keras_ae.data.paths import check_names
 from keras_ae.data.paths import find_data_dir
 from keras_ae.data.wav import read_wav
@@ -189,16 +190,9 @@ def phone_labels(segments, num_frames, frame_step_seconds=0.01, phones=FLITE_PHO
     >>> [FLITE_PHONES[i] for i in labels]
     ['pau', 'pau', 'pau', 'w', 'w', 'w', 'ah', 'ah', 'ah', 'ah', 'ah']
     """
-    if isinstance(num_frames, (bool, np.bool_)) or not isinstance(num_frames, (int, np.integer)) \
-            or num_frames < 0:
-        raise ValueError(f"`num_frames` must be an int >= 0. Received: num_frames={num_frames!r}")
-    if isinstance(frame_step_seconds, (bool, np.bool_)) \
-            or not isinstance(frame_step_seconds, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(frame_step_seconds) or frame_step_seconds <= 0:
-        raise ValueError(
-            "`frame_step_seconds` must be a finite number > 0. Received: "
-            f"frame_step_seconds={frame_step_seconds!r}"
-        )
+    num_frames = check_int("num_frames", num_frames, 0)
+    frame_step_seconds = check_number("frame_step_seconds", frame_step_seconds, low=0,
+                                      low_open=True)
     segments = list(segments)
     if not segments:
         raise ValueError("`segments` must hold at least one (phone, start, end). Received: []")

@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+from keras_ae._checks import check_int
+
 # The filter design of scipy.signal.resample_poly, so results agree with it:
 # a Kaiser window with β = 5 (about 54 dB of stopband attenuation) over
 # 2 * _HALF_LENGTH * max(up, down) + 1 taps.
@@ -53,12 +55,8 @@ def resample(waveform, rate, target_rate, axis=-1):
     >>> bool(np.abs(out[100:-100] - tone[::6][100:-100]).max() < 0.01)
     True
     """
-    for name, value in (("rate", rate), ("target_rate", target_rate)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-                or value <= 0:
-            raise ValueError(
-                f"`{name}` must be a positive int, in Hz. Received: {name}={value!r}"
-            )
+    rate = check_int("rate", rate, 1)
+    target_rate = check_int("target_rate", target_rate, 1)
     waveform = np.asarray(waveform)
     if waveform.dtype == np.bool_ or not (
         np.issubdtype(waveform.dtype, np.integer) or np.issubdtype(waveform.dtype, np.floating)
@@ -69,7 +67,8 @@ def resample(waveform, rate, target_rate, axis=-1):
         )
     if waveform.ndim == 0:
         raise ValueError("`waveform` must have at least one dimension. Received a scalar.")
-    if not isinstance(axis, (int, np.integer)) or not -waveform.ndim <= axis < waveform.ndim:
+    axis = check_int("axis", axis)
+    if not -waveform.ndim <= axis < waveform.ndim:
         raise ValueError(
             f"`axis` must be an int in [{-waveform.ndim}, {waveform.ndim}) for a waveform of "
             f"shape {waveform.shape}. Received: axis={axis!r}"

@@ -1,5 +1,7 @@
 import numpy as np
 
+from keras_ae._checks import check_int
+
 
 def sentence_batches(sentences, batch_size, shuffle=False, seed=0, drop_remainder=True):
     """A `tf.data` pipeline of batches of consecutive sentences, for Quick-Thought.
@@ -60,13 +62,9 @@ def sentence_batches(sentences, batch_size, shuffle=False, seed=0, drop_remainde
     import tensorflow as tf
 
     books, names = _books(sentences)
-    if not isinstance(batch_size, int) or batch_size < 2:
-        raise ValueError(
-            f"`batch_size` must be an int >= 2 (a sentence needs a neighbour in its batch). "
-            f"Received: batch_size={batch_size!r}"
-        )
-    if not isinstance(seed, int):
-        raise ValueError(f"`seed` must be an int. Received: seed={seed!r}")
+    # A sentence needs a neighbour in its batch.
+    batch_size = check_int("batch_size", batch_size, 2)
+    seed = check_int("seed", seed)
     lengths = np.array([len(book) for book in books], "int64")
     if drop_remainder and lengths.max() < batch_size:
         raise ValueError(

@@ -5,6 +5,8 @@ import wave
 
 import numpy as np
 
+from keras_ae._checks import check_int
+
 _PCM_DTYPES = {1: np.uint8, 2: np.int16}
 
 
@@ -79,10 +81,7 @@ def write_wav(path, samples, sample_rate):
         )
     if not np.all(np.isfinite(samples)):
         raise ValueError("`samples` contains NaN or Inf values")
-    if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
-        raise ValueError(
-            f"`sample_rate` must be a positive int. Received: sample_rate={sample_rate!r}"
-        )
+    sample_rate = check_int("sample_rate", sample_rate, 1)
     pcm = np.round(np.clip(samples, -1.0, 32767 / 32768) * 32768).astype("<i2")
     with wave.open(os.fspath(path), "wb") as f:
         f.setnchannels(1)

@@ -10,7 +10,8 @@ clusters of log-mel frames, or a continuous encoder's features alike.
 
 import numpy as np
 
-from keras_ae.evaluation._checks import check_int
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
 from keras_ae.evaluation.mel_cepstral_distortion import dtw_path
 
 
@@ -150,9 +151,7 @@ def bitrate(codes, frames_per_second):
     >>> bitrate([[0, 1, 2, 3]], frames_per_second=100)  # 2 bits, 100 times a second
     200.0
     """
-    if not np.isfinite(frames_per_second) or frames_per_second <= 0:
-        raise ValueError("`frames_per_second` must be a positive number. Received: "
-                         f"frames_per_second={frames_per_second!r}")
+    check_number("frames_per_second", frames_per_second, low=0, low_open=True)
     flat = np.concatenate([_ints(c, f"codes[{i}]") for i, c in
                            enumerate(_clip_list(codes, "codes"))])
     if flat.size == 0:

@@ -1,6 +1,9 @@
 import keras
 import numpy as np
 
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
+
 
 def linear_probe(train_features, train_labels, test_features, test_labels, epochs=30,
                  batch_size=256, l2=1e-4, learning_rate=1e-3, seed=0, verbose=0):
@@ -47,15 +50,10 @@ def linear_probe(train_features, train_labels, test_features, test_labels, epoch
         )
     train_labels = _as_labels(train_labels, "train_labels", len(train_features))
     test_labels = _as_labels(test_labels, "test_labels", len(test_features))
-    for name, value, low in (("epochs", epochs, 1), ("batch_size", batch_size, 1)):
-        if not isinstance(value, int) or value < low:
-            raise ValueError(f"`{name}` must be an int >= {low}. Received: {name}={value!r}")
-    if not np.isfinite(l2) or l2 < 0:
-        raise ValueError(f"`l2` must be a finite number >= 0. Received: l2={l2!r}")
-    if not np.isfinite(learning_rate) or learning_rate <= 0:
-        raise ValueError(
-            f"`learning_rate` must be a positive number. Received: learning_rate={learning_rate!r}"
-        )
+    epochs = check_int("epochs", epochs, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
+    l2 = check_number("l2", l2, low=0)
+    learning_rate = check_number("learning_rate", learning_rate, low=0, low_open=True)
 
     mean = train_features.mean(0)
     std = train_features.std(0) + 1e-6  # constant features stay finite

@@ -3,9 +3,9 @@ import math
 
 import numpy as np
 
-from keras_ae.evaluation._checks import as_waveform
-from keras_ae.evaluation._checks import as_waveform_list
-from keras_ae.evaluation._checks import check_int
+from keras_ae._checks import as_waveform
+from keras_ae._checks import as_waveform_list
+from keras_ae._checks import check_int
 from keras_ae.evaluation._clip_frames import clip_frames
 from keras_ae.layers import MFCC
 
@@ -63,7 +63,7 @@ def mel_cepstrum(waveform, sampling_rate=8000, num_coefficients=25, num_mel_bins
     num_coefficients = check_int("num_coefficients", num_coefficients, 1)
     num_mel_bins = check_int("num_mel_bins", num_mel_bins, 1)
     layer = _mfcc(sampling_rate, num_coefficients, num_mel_bins)
-    waveform = as_waveform(waveform, "waveform", layer.min_samples)
+    waveform = as_waveform("waveform", waveform, layer.min_samples)
     # The DCT is linear: the cepstrum of ½ ln E is half the cepstrum of ln E.
     return 0.5 * clip_frames(layer, waveform)
 
@@ -200,8 +200,8 @@ def mean_mel_cepstral_distortion(converted, reference, sampling_rate=8000):
     """
     sampling_rate = check_int("sampling_rate", sampling_rate, 1)
     min_samples = _mfcc(sampling_rate, _NUM_COEFFICIENTS, 40).min_samples
-    converted = as_waveform_list(converted, "converted", min_samples)
-    reference = as_waveform_list(reference, "reference", min_samples)
+    converted = as_waveform_list("converted", converted, min_samples)
+    reference = as_waveform_list("reference", reference, min_samples)
     if len(converted) != len(reference):
         raise ValueError(
             "`converted` and `reference` must hold as many waveforms. Received: "
@@ -216,8 +216,8 @@ def mean_mel_cepstral_distortion(converted, reference, sampling_rate=8000):
 def _cepstra_pair(converted, reference, sampling_rate, index):
     sampling_rate = check_int("sampling_rate", sampling_rate, 1)
     layer = _mfcc(sampling_rate, _NUM_COEFFICIENTS, 40)
-    converted = as_waveform(converted, f"converted{index}", layer.min_samples)
-    reference = as_waveform(reference, f"reference{index}", layer.min_samples)
+    converted = as_waveform(f"converted{index}", converted, layer.min_samples)
+    reference = as_waveform(f"reference{index}", reference, layer.min_samples)
     return (mel_cepstrum(converted, sampling_rate, _NUM_COEFFICIENTS),
             mel_cepstrum(reference, sampling_rate, _NUM_COEFFICIENTS))
 

@@ -4,6 +4,8 @@ import random
 
 import numpy as np
 
+from keras_ae._checks import check_int
+
 
 def next_sentence_retrieval(embed, sentences, queries=1000, candidates=100, seed=0,
                             batch_size=256):
@@ -42,10 +44,9 @@ def next_sentence_retrieval(embed, sentences, queries=1000, candidates=100, seed
         raise ValueError("`sentences` must be a list of at least 2 sentences in reading order.")
     sentences = list(sentences)
     n = len(sentences)
-    for name, value, low in (("queries", queries, 1), ("candidates", candidates, 2),
-                             ("batch_size", batch_size, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"`{name}` must be an int >= {low}. Received: {name}={value!r}")
+    queries = check_int("queries", queries, 1)
+    candidates = check_int("candidates", candidates, 2)
+    batch_size = check_int("batch_size", batch_size, 1)
     if queries > n - 1:
         raise ValueError(f"`queries` must be at most len(sentences) - 1 = {n - 1}. "
                          f"Received: queries={queries}")

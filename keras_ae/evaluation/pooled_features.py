@@ -1,6 +1,8 @@
 import keras
 import numpy as np
 
+from keras_ae._checks import check_int
+
 
 def pooled_features(frames_of, clips, frame_count, batch_size=64):
     """One vector per clip: the mean and standard deviation of its frames.
@@ -42,8 +44,7 @@ def pooled_features(frames_of, clips, frame_count, batch_size=64):
         raise ValueError(f"`frames_of` must be callable. Received: frames_of={frames_of!r}")
     if not callable(frame_count):
         raise ValueError(f"`frame_count` must be callable. Received: frame_count={frame_count!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be an int >= 1. Received: batch_size={batch_size!r}")
+    batch_size = check_int("batch_size", batch_size, 1)
     if not isinstance(clips, (list, tuple)) or not clips:
         raise ValueError("`clips` must be a non-empty list of 1-d arrays.")
     clips = [np.asarray(c, "float32") for c in clips]

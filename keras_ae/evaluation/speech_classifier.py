@@ -1,8 +1,9 @@
 import keras
 import numpy as np
 
-from keras_ae.evaluation._checks import as_waveform_list
-from keras_ae.evaluation._checks import check_int
+from keras_ae._checks import as_waveform_list
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
 from keras_ae.evaluation._clip_frames import PAD_FRAMES
 from keras_ae.evaluation._clip_frames import clip_frames
 from keras_ae.layers import LogMelSpectrogram
@@ -83,13 +84,7 @@ class SpeechClassifier:
         self.sampling_rate = check_int("sampling_rate", sampling_rate, 1)
         self.epochs = check_int("epochs", epochs, 1)
         self.batch_size = check_int("batch_size", batch_size, 1)
-        if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or \
-                not np.isfinite(learning_rate) or learning_rate <= 0:
-            raise ValueError(
-                f"`learning_rate` must be a positive number. Received: "
-                f"learning_rate={learning_rate!r}"
-            )
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = check_number("learning_rate", learning_rate, low=0, low_open=True)
         self.seed = check_int("seed", seed, 0)
         self.verbose = verbose
         self.front_end = LogMelSpectrogram(sampling_rate=self.sampling_rate,
@@ -175,7 +170,7 @@ class SpeechClassifier:
         return float(np.mean(self.predict(waveforms) == labels))
 
     def _waveforms(self, waveforms):
-        return as_waveform_list(waveforms, "waveforms", self.front_end.min_samples)
+        return as_waveform_list("waveforms", waveforms, self.front_end.min_samples)
 
     def _standardise(self, frames):
         return (frames - self.mean) / self.std

@@ -17,7 +17,7 @@ import collections
 import math
 import string
 
-from keras_ae.evaluation._checks import check_int
+from keras_ae._checks import check_int
 from keras_ae.text.words import ENGLISH_STOP_WORDS  # noqa: F401 (keras_ae.evaluation has it too)
 from keras_ae.text.words import content_word_positions
 from keras_ae.text.words import words as _words

@@ -1,7 +1,7 @@
 import keras
 from keras import ops
 
-from keras_ae.layers.instance_normalization import _check_epsilon
+from keras_ae._checks import check_number
 from keras_ae.layers.instance_normalization import instance_moments
 
 
@@ -80,8 +80,7 @@ class AdaptiveInstanceNormalization(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        _check_epsilon(epsilon)
-        self.epsilon = float(epsilon)
+        self.epsilon = check_number("epsilon", epsilon, low=0, low_open=True)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.gamma_bias_initializer = keras.initializers.get(gamma_bias_initializer)
         self.beta_bias_initializer = keras.initializers.get(beta_bias_initializer)

@@ -1,6 +1,8 @@
 import keras
 from keras import ops
 
+from keras_ae._checks import check_bool
+from keras_ae._checks import check_number
 from keras_ae.ops import straight_through
 
 
@@ -42,15 +44,8 @@ class BinaryStraightThrough(keras.layers.Layer):
 
     def __init__(self, threshold=0.5, stochastic=False, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
-            raise ValueError(
-                "`threshold` must be a probability strictly between 0 and 1. "
-                f"Received: threshold={threshold}"
-            )
-        if not isinstance(stochastic, bool):
-            raise ValueError(f"`stochastic` must be a bool. Received: stochastic={stochastic}")
-        self.threshold = float(threshold)
-        self.stochastic = stochastic
+        self.threshold = check_number("threshold", threshold, 0, 1, low_open=True, high_open=True)
+        self.stochastic = check_bool("stochastic", stochastic)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed) if stochastic else None
         self.supports_masking = True

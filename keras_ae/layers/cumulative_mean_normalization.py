@@ -1,6 +1,8 @@
 import keras
 from keras import ops
 
+from keras_ae._checks import check_int
+
 
 @keras.saving.register_keras_serializable(package="keras_ae")
 class CumulativeMeanNormalization(keras.layers.Layer):
@@ -40,12 +42,12 @@ class CumulativeMeanNormalization(keras.layers.Layer):
 
     def __init__(self, axis=1, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axis, bool) or not isinstance(axis, int) or axis == 0:
+        self.axis = check_int("axis", axis)
+        if self.axis == 0:
             raise ValueError(
                 f"`axis` must be a non-zero int (the time axis, not the batch axis). "
                 f"Received: axis={axis!r}"
             )
-        self.axis = axis
         self.supports_masking = True
 
     def build(self, input_shape):

@@ -1,8 +1,7 @@
-import math
-
 import keras
 from keras import ops
 
+from keras_ae._checks import check_number
 from keras_ae.ops import gradient_reversal
 
 
@@ -49,17 +48,7 @@ class GradientReversal(keras.layers.Layer):
 
     def __init__(self, factor=1.0, **kwargs):
         super().__init__(**kwargs)
-        if (
-            not isinstance(factor, (int, float))
-            or isinstance(factor, bool)
-            or not math.isfinite(factor)
-            or factor < 0
-        ):
-            raise ValueError(
-                "`factor` must be a finite number >= 0 (0 blocks the gradient). "
-                f"Received: factor={factor}"
-            )
-        self.initial_factor = float(factor)
+        self.initial_factor = check_number("factor", factor, low=0)
         self.supports_masking = True
 
     def build(self, input_shape):

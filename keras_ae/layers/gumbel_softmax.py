@@ -1,8 +1,9 @@
-import math
-
 import keras
 from keras import ops
 
+from keras_ae._checks import check_bool
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
 from keras_ae.layers.one_hot_straight_through import _check_category_axis
 from keras_ae.ops import gumbel_softmax
 from keras_ae.ops import one_hot_argmax
@@ -55,22 +56,9 @@ class GumbelSoftmax(keras.layers.Layer):
 
     def __init__(self, temperature=1.0, hard=False, axis=-1, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if (
-            not isinstance(temperature, (int, float))
-            or not math.isfinite(temperature)
-            or temperature <= 0
-        ):
-            raise ValueError(
-                "`temperature` must be a positive, finite number. "
-                f"Received: temperature={temperature}"
-            )
-        if not isinstance(hard, bool):
-            raise ValueError(f"`hard` must be a bool. Received: hard={hard}")
-        if not isinstance(axis, int):
-            raise ValueError(f"`axis` must be an int. Received: axis={axis}")
-        self.initial_temperature = float(temperature)
-        self.hard = hard
-        self.axis = axis
+        self.initial_temperature = check_number("temperature", temperature, low=0, low_open=True)
+        self.hard = check_bool("hard", hard)
+        self.axis = check_int("axis", axis)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.supports_masking = True

@@ -1,7 +1,9 @@
-import math
-
 import keras
 from keras import ops
+
+from keras_ae._checks import check_bool
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
 
 
 @keras.saving.register_keras_serializable(package="keras_ae")
@@ -80,17 +82,10 @@ class InstanceNormalization(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not isinstance(axis, int) or isinstance(axis, bool):
-            raise ValueError(f"`axis` must be an int. Received: axis={axis}")
-        _check_epsilon(epsilon)
-        if not isinstance(center, bool):
-            raise ValueError(f"`center` must be a bool. Received: center={center}")
-        if not isinstance(scale, bool):
-            raise ValueError(f"`scale` must be a bool. Received: scale={scale}")
-        self.axis = axis
-        self.epsilon = float(epsilon)
-        self.center = center
-        self.scale = scale
+        self.axis = check_int("axis", axis)
+        self.epsilon = check_number("epsilon", epsilon, low=0, low_open=True)
+        self.center = check_bool("center", center)
+        self.scale = check_bool("scale", scale)
         self.beta_initializer = keras.initializers.get(beta_initializer)
         self.gamma_initializer = keras.initializers.get(gamma_initializer)
         self.beta_regularizer = keras.regularizers.get(beta_regularizer)
@@ -183,18 +178,6 @@ class InstanceNormalization(keras.layers.Layer):
             "beta_constraint": keras.constraints.serialize(self.beta_constraint),
             "gamma_constraint": keras.constraints.serialize(self.gamma_constraint),
         }
-
-
-def _check_epsilon(epsilon):
-    if (
-        not isinstance(epsilon, (int, float))
-        or isinstance(epsilon, bool)
-        or not math.isfinite(epsilon)
-        or epsilon <= 0
-    ):
-        raise ValueError(
-            f"`epsilon` must be a positive, finite number. Received: epsilon={epsilon}"
-        )
 
 
 def instance_moments(x, channel_axis, mask=None):

@@ -1,6 +1,9 @@
 import keras
 import numpy as np
 
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
+
 
 @keras.saving.register_keras_serializable(package="keras_ae")
 class LogMelSpectrogram(keras.layers.MelSpectrogram):
@@ -78,22 +81,17 @@ class LogMelSpectrogram(keras.layers.MelSpectrogram):
         floor=1e-6,
         **kwargs,
     ):
-        if isinstance(sampling_rate, bool) or not isinstance(sampling_rate, int) or \
-                sampling_rate < 1:
-            raise ValueError(
-                f"`sampling_rate` must be an int >= 1 (samples per second). "
-                f"Received: sampling_rate={sampling_rate!r}"
-            )
-        _check_int("num_mel_bins", num_mel_bins)
+        sampling_rate = check_int("sampling_rate", sampling_rate, 1)
+        num_mel_bins = check_int("num_mel_bins", num_mel_bins, 1)
         if frame_length is None:
             frame_length = int(round(0.025 * sampling_rate))
         if frame_step is None:
             frame_step = int(round(0.010 * sampling_rate))
-        _check_int("frame_length", frame_length)
-        _check_int("frame_step", frame_step)
+        frame_length = check_int("frame_length", frame_length, 1)
+        frame_step = check_int("frame_step", frame_step, 1)
         if fft_length is None:
             fft_length = 1 << max(frame_length - 1, 1).bit_length()
-        _check_int("fft_length", fft_length)
+        fft_length = check_int("fft_length", fft_length, 1)
         if fft_length < frame_length:
             raise ValueError(
                 f"`fft_length` must be >= `frame_length`. Received: fft_length={fft_length}, "
@@ -107,8 +105,7 @@ class LogMelSpectrogram(keras.layers.MelSpectrogram):
                 f"Need 0 <= `min_freq` < `max_freq` <= sampling_rate / 2 = {nyquist}. "
                 f"Received: min_freq={min_freq!r}, max_freq={max_freq!r}"
             )
-        if not (isinstance(floor, (int, float)) and not isinstance(floor, bool) and floor > 0):
-            raise ValueError(f"`floor` must be a float > 0. Received: floor={floor!r}")
+        floor = check_number("floor", floor, low=0, low_open=True)
         super().__init__(
             fft_length=fft_length,
             sequence_stride=frame_step,
@@ -268,9 +265,4 @@ class LogMelSpectrogram(keras.layers.MelSpectrogram):
             }
         )
         return config
-
-
-def _check_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={value!r}")
 

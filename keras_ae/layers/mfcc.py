@@ -1,8 +1,8 @@
 import keras
 import numpy as np
 
+from keras_ae._checks import check_int
 from keras_ae.layers.log_mel_spectrogram import LogMelSpectrogram
-from keras_ae.layers.log_mel_spectrogram import _check_int
 
 
 @keras.saving.register_keras_serializable(package="keras_ae")
@@ -62,16 +62,15 @@ class MFCC(LogMelSpectrogram):
         floor=1e-6,
         **kwargs,
     ):
-        _check_int("num_coefficients", num_coefficients)
-        _check_int("num_mel_bins", num_mel_bins)
+        num_coefficients = check_int("num_coefficients", num_coefficients, 1)
+        num_mel_bins = check_int("num_mel_bins", num_mel_bins, 1)
         if num_coefficients > num_mel_bins:
             raise ValueError(
                 f"`num_coefficients` must be <= `num_mel_bins`. Received: "
                 f"num_coefficients={num_coefficients}, num_mel_bins={num_mel_bins}"
             )
-        if isinstance(deltas, bool) or deltas not in (0, 1, 2):
-            raise ValueError(f"`deltas` must be 0, 1 or 2. Received: deltas={deltas!r}")
-        _check_int("delta_width", delta_width)
+        deltas = check_int("deltas", deltas, 0, 2)
+        delta_width = check_int("delta_width", delta_width, 1)
         super().__init__(
             sampling_rate=sampling_rate,
             num_mel_bins=num_mel_bins,

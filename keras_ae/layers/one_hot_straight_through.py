@@ -1,6 +1,7 @@
 import keras
 from keras import ops
 
+from keras_ae._checks import check_int
 from keras_ae.ops import one_hot_argmax
 from keras_ae.ops import straight_through
 
@@ -38,9 +39,7 @@ class OneHotStraightThrough(keras.layers.Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(axis, int):
-            raise ValueError(f"`axis` must be an int. Received: axis={axis}")
-        self.axis = axis
+        self.axis = check_int("axis", axis)
         self.supports_masking = True
 
     def build(self, input_shape):

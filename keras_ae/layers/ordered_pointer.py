@@ -3,6 +3,8 @@ import math
 import keras
 from keras import ops
 
+from keras_ae._checks import check_int
+
 _NEG = -1e9
 
 
@@ -78,32 +80,27 @@ class OrderedPointer(keras.layers.Layer):
     def __init__(self, vocabulary_size, max_document_length=400, max_length=10, min_length=1,
                  embedding_dim=128, units=256, kernel_size=5, blocks=2, seed=None, **kwargs):
         super().__init__(**kwargs)
-        for name, value, low in (("vocabulary_size", vocabulary_size, 2),
-                                 ("max_document_length", max_document_length, 1),
-                                 ("max_length", max_length, 1), ("min_length", min_length, 0),
-                                 ("embedding_dim", embedding_dim, 1), ("units", units, 1),
-                                 ("kernel_size", kernel_size, 1), ("blocks", blocks, 0)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"`{name}` must be an int >= {low}. Received: {name}={value!r}")
-        if min_length > max_length:
+        self.vocabulary_size = check_int("vocabulary_size", vocabulary_size, 2)
+        self.max_document_length = check_int("max_document_length", max_document_length, 1)
+        self.max_length = check_int("max_length", max_length, 1)
+        self.min_length = check_int("min_length", min_length, 0)
+        self.embedding_dim = check_int("embedding_dim", embedding_dim, 1)
+        self.units = check_int("units", units, 1)
+        self.kernel_size = check_int("kernel_size", kernel_size, 1)
+        self.blocks = check_int("blocks", blocks, 0)
+        if self.min_length > self.max_length:
             raise ValueError(f"`min_length` ({min_length}) must be at most `max_length` "
                              f"({max_length}).")
-        self.vocabulary_size = vocabulary_size
-        self.max_document_length = max_document_length
-        self.max_length = max_length
-        self.min_length = min_length
-        self.embedding_dim = embedding_dim
-        self.units = units
-        self.kernel_size = kernel_size
-        self.blocks = blocks
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="pointer_seed")
-        self.embedding = keras.layers.Embedding(vocabulary_size, embedding_dim, name="embedding")
-        self.position = keras.layers.Embedding(max_document_length, units, name="position")
+        units = self.units
+        self.embedding = keras.layers.Embedding(self.vocabulary_size, self.embedding_dim,
+                                                name="embedding")
+        self.position = keras.layers.Embedding(self.max_document_length, units, name="position")
         self.project = keras.layers.Dense(units, name="project")
         self.convolutions = [
-            keras.layers.Conv1D(units, kernel_size, padding="same", activation="relu",
-                                name=f"block_{i}") for i in range(blocks)]
+            keras.layers.Conv1D(units, self.kernel_size, padding="same", activation="relu",
+                                name=f"block_{i}") for i in range(self.blocks)]
         self.initial = keras.layers.Dense(units, activation="tanh", name="initial_state")
         self.cell = keras.layers.GRUCell(units, name="cell")
         self.key = keras.layers.Dense(units, name="key")
@@ -235,10 +232,7 @@ class OrderedPointer(keras.layers.Layer):
         Returns:
             The dict `call` returns, for the best summary of each document.
         """
-        if isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width < 1:
-            raise ValueError(f"`beam_width` must be an int >= 1. Received: "
-                             f"beam_width={beam_width!r}")
-        k = beam_width
+        k = check_int("beam_width", beam_width, 1)
         ids = ops.cast(document_ids, "int32")
         mask = ops.cast(ids != 0, "float32") if document_mask is None else document_mask
         context = self._context(ops.repeat(ids, k, axis=0),

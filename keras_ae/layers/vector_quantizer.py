@@ -1,7 +1,9 @@
 import keras
-import numpy as np
 from keras import ops
 
+from keras_ae._checks import check_bool
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
 from keras_ae.backend import checked
 from keras_ae.backend import cross_replica_concat
 from keras_ae.backend import cross_replica_sum
@@ -142,42 +144,30 @@ class VectorQuantizer(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        _check_int(num_embeddings, "num_embeddings", 1)
-        if embedding_dim is not None:
-            _check_int(embedding_dim, "embedding_dim", 1)
-        _check_number(commitment_cost, "commitment_cost", low=0.0)
+        self.num_embeddings = check_int("num_embeddings", num_embeddings, 1)
+        self.embedding_dim = check_int("embedding_dim", embedding_dim, 1, allow_none=True)
+        self.commitment_cost = check_number("commitment_cost", commitment_cost, low=0)
         if codebook_update not in _CODEBOOK_UPDATES:
             raise ValueError(
                 f"`codebook_update` must be one of {_CODEBOOK_UPDATES}. "
                 f"Received: codebook_update={codebook_update!r}"
             )
-        _check_number(decay, "decay", low=0.0, high=1.0, high_open=True)
-        _check_number(epsilon, "epsilon", low=0.0, low_open=True)
-        _check_number(dead_code_threshold, "dead_code_threshold", low=0.0)
-        if not isinstance(kmeans_init, bool):
-            raise ValueError(f"`kmeans_init` must be a bool. Received: kmeans_init={kmeans_init}")
-        _check_int(kmeans_iters, "kmeans_iters", 1)
+        self.decay = check_number("decay", decay, 0, 1, high_open=True)
+        self.epsilon = check_number("epsilon", epsilon, low=0, low_open=True)
+        self.dead_code_threshold = check_number("dead_code_threshold", dead_code_threshold, low=0)
+        self.kmeans_init = check_bool("kmeans_init", kmeans_init)
+        self.kmeans_iters = check_int("kmeans_iters", kmeans_iters, 1)
         if distance not in _DISTANCES:
             raise ValueError(
                 f"`distance` must be one of {_DISTANCES}. Received: distance={distance!r}"
             )
-        if not isinstance(return_dict, bool):
-            raise ValueError(f"`return_dict` must be a bool. Received: return_dict={return_dict}")
-        self.num_embeddings = num_embeddings
-        self.embedding_dim = embedding_dim
-        self.commitment_cost = float(commitment_cost)
+        self.return_dict = check_bool("return_dict", return_dict)
         self.codebook_update = codebook_update
-        self.decay = float(decay)
-        self.epsilon = float(epsilon)
-        self.dead_code_threshold = float(dead_code_threshold)
-        self.kmeans_init = kmeans_init
-        self.kmeans_iters = kmeans_iters
         self.distance = distance
         self.embeddings_initializer = keras.initializers.get(
             embeddings_initializer
             or keras.initializers.VarianceScaling(distribution="uniform", seed=seed)
         )
-        self.return_dict = return_dict
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         # A Keras mask (the padding of sequences) passes through, and is
@@ -614,24 +604,3 @@ def _kmeans(flat, centroids, iters, cosine, weights=None):
 
 def _l2_normalize(x):
     return x * ops.rsqrt(ops.maximum(ops.sum(ops.square(x), axis=-1, keepdims=True), 1e-12))
-
-
-def _check_int(value, name, low):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(
-            f"`{name}` must be an integer >= {low}. Received: {name}={value!r}"
-        )
-
-
-def _check_number(value, name, low=None, high=None, low_open=False, high_open=False):
-    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
-    ok = ok and np.isfinite(value)
-    if ok and low is not None:
-        ok = value > low if low_open else value >= low
-    if ok and high is not None:
-        ok = value < high if high_open else value <= high
-    if not ok:
-        lo = "" if low is None else ("(" if low_open else "[") + f"{low}, "
-        hi = "" if high is None else f"{high}" + (")" if high_open else "]")
-        valid = f"in {lo}{hi or 'inf)'}" if lo else f"<= {high}"
-        raise ValueError(f"`{name}` must be a finite number {valid}. Received: {name}={value!r}")

@@ -2,6 +2,10 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_ae._checks import check_bool
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
+
 
 @keras.saving.register_keras_serializable(package="keras_ae")
 class WeightedBagOfWords(keras.layers.Layer):
@@ -72,11 +76,10 @@ class WeightedBagOfWords(keras.layers.Layer):
                  embeddings_initializer=None, adapter_initializer=None, token_dropout=0.0,
                  **kwargs):
         super().__init__(**kwargs)
-        for name, value, low in (("vocabulary_size", vocabulary_size, 2),
-                                 ("output_dim", output_dim, 1), ("adapter_rank", adapter_rank, 0),
-                                 ("seed", seed, 0)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(f"`{name}` must be an int >= {low}. Received: {name}={value!r}")
+        vocabulary_size = check_int("vocabulary_size", vocabulary_size, 2)
+        output_dim = check_int("output_dim", output_dim, 1)
+        adapter_rank = check_int("adapter_rank", adapter_rank, 0)
+        seed = check_int("seed", seed, 0)
         if token_weights is not None:
             token_weights = np.asarray(token_weights, "float32")
             if token_weights.shape != (vocabulary_size,):
@@ -85,28 +88,23 @@ class WeightedBagOfWords(keras.layers.Layer):
                     f"({vocabulary_size},). Received shape {token_weights.shape}")
             if not np.all(np.isfinite(token_weights)):
                 raise ValueError("`token_weights` must be finite. Received non-finite values.")
-        if isinstance(token_dropout, bool) or not isinstance(token_dropout, (int, float)) or \
-                not 0 <= token_dropout < 1:
-            raise ValueError(
-                f"`token_dropout` must be in [0, 1). Received: token_dropout={token_dropout!r}")
-        if trainable_embeddings not in (True, False):
-            raise ValueError("`trainable_embeddings` must be a bool. Received: "
-                             f"trainable_embeddings={trainable_embeddings!r}")
+        token_dropout = check_number("token_dropout", token_dropout, 0, 1, high_open=True)
+        trainable_embeddings = check_bool("trainable_embeddings", trainable_embeddings)
         if trainable_embeddings and adapter_rank:
             raise ValueError(
                 "`adapter_rank` corrects a fixed projection: it needs trainable_embeddings="
                 f"False. Received: adapter_rank={adapter_rank}, trainable_embeddings=True")
-        self.vocabulary_size = int(vocabulary_size)
-        self.trainable_embeddings = bool(trainable_embeddings)
-        self.seed = int(seed)
-        self.adapter_rank = int(adapter_rank)
+        self.vocabulary_size = vocabulary_size
+        self.trainable_embeddings = trainable_embeddings
+        self.seed = seed
+        self.adapter_rank = adapter_rank
         self.adapter_initializer = keras.initializers.get(
             adapter_initializer or keras.initializers.RandomNormal(stddev=0.1))
-        self.output_dim = int(output_dim)
+        self.output_dim = output_dim
         self.token_weights = token_weights
         self.embeddings_initializer = keras.initializers.get(
             embeddings_initializer or keras.initializers.RandomNormal(stddev=1.0))
-        self.token_dropout = float(token_dropout)
+        self.token_dropout = token_dropout
         self.seed_generator = keras.random.SeedGenerator(1337)
         shape = (self.vocabulary_size, self.output_dim)
         if self.trainable_embeddings:

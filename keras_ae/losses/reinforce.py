@@ -13,6 +13,8 @@ loss written with them runs on every backend.
 
 from keras import ops
 
+from keras_ae._checks import check_number
+
 
 def discounted_returns(rewards, gamma=1.0, mask=None):
     """The discounted return of every step, `G_t = Σ_{s ≥ t} γ^(s−t) r_s`.
@@ -34,8 +36,7 @@ def discounted_returns(rewards, gamma=1.0, mask=None):
     >>> np.asarray(discounted_returns(np.array([[1.0, 2.0, 4.0]]), gamma=0.5))
     array([[3., 4., 4.]], dtype=float32)
     """
-    if not 0.0 <= gamma <= 1.0:
-        raise ValueError(f"`gamma` must be in [0, 1]. Received: gamma={gamma!r}")
+    gamma = check_number("gamma", gamma, 0, 1)
     rewards = ops.cast(rewards, "float32")
     if mask is not None:
         rewards = rewards * ops.cast(mask, "float32")

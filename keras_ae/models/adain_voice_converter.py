@@ -2,6 +2,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
 from keras_ae.models.voice_converter import MIN_TARGET_FRAMES
 from keras_ae.models.voice_converter import VoiceConverter
 from keras_ae.models.voice_converter import _expect_dim
@@ -80,23 +82,15 @@ class AdaINVoiceConverter(VoiceConverter):
     def __init__(self, content_encoder, speaker_encoder, decoder, speakers, kl_weight=1.0,
                  kl_annealing_steps=1000, seed=None, **kwargs):
         super().__init__(content_encoder, decoder, speakers, **kwargs)
-        if isinstance(kl_weight, bool) or not isinstance(
-                kl_weight, (int, float, np.floating, np.integer)) \
-                or not np.isfinite(kl_weight) or kl_weight < 0:
-            raise ValueError(
-                f"`kl_weight` must be a finite float >= 0. Received: kl_weight={kl_weight!r}")
-        if isinstance(kl_annealing_steps, bool) or not isinstance(
-                kl_annealing_steps, (int, np.integer)) or kl_annealing_steps < 0:
-            raise ValueError(
-                "`kl_annealing_steps` must be an int >= 0. Received: "
-                f"kl_annealing_steps={kl_annealing_steps!r}")
+        kl_weight = check_number("kl_weight", kl_weight, low=0)
+        kl_annealing_steps = check_int("kl_annealing_steps", kl_annealing_steps, 0)
         self.speaker_encoder = _network(speaker_encoder, "speaker_encoder", 2)
         _expect_dim(self.speaker_encoder.inputs[0], self.num_mel_bins, "speaker_encoder",
                     "its frames input", "num_mel_bins")
         _expect_dim(self.speaker_encoder.outputs[0], self.speaker_dim, "speaker_encoder",
                     "its output", "the decoder's speaker input size")
-        self.kl_weight = float(kl_weight)
-        self.kl_annealing_steps = int(kl_annealing_steps)
+        self.kl_weight = kl_weight
+        self.kl_annealing_steps = kl_annealing_steps
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="content_noise_seed")
         # The enrolled speakers' mean vectors, and how many clips made each.

@@ -1,7 +1,8 @@
 import keras
-import numpy as np
 from keras import ops
 
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
 from keras_ae.layers import GradientReversal
 from keras_ae.models.voice_converter import LearnedSpeakers
 from keras_ae.models.voice_converter import VoiceConverter
@@ -117,25 +118,18 @@ class AdversarialVoiceConverter(LearnedSpeakers, VoiceConverter):
             raise ValueError(
                 '`adversarial_loss="uniform"` needs mode="alternating" (a gradient reversal '
                 f"negates the classifier's own loss). Received: mode={mode!r}")
-        if isinstance(adversarial_weight, bool) or not isinstance(
-                adversarial_weight, (int, float, np.floating, np.integer)) \
-                or not np.isfinite(adversarial_weight) or adversarial_weight < 0:
-            raise ValueError(
-                "`adversarial_weight` must be a finite float >= 0. Received: "
-                f"adversarial_weight={adversarial_weight!r}")
-        for name, value, low in (("ramp_steps", ramp_steps, 0),
-                                 ("classifier_steps", classifier_steps, 1)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(f"`{name}` must be an int >= {low}. Received: {name}={value!r}")
+        adversarial_weight = check_number("adversarial_weight", adversarial_weight, low=0)
+        ramp_steps = check_int("ramp_steps", ramp_steps, 0)
+        classifier_steps = check_int("classifier_steps", classifier_steps, 1)
         self.speaker_classifier = _network(speaker_classifier, "speaker_classifier", 2)
         _expect_dim(self.speaker_classifier.inputs[0], self.content_dim, "speaker_classifier",
                     "its content input", "the content encoder's output size")
         _expect_dim(self.speaker_classifier.outputs[0], len(self.speakers),
                     "speaker_classifier", "its output", "one logit per speaker")
         self.mode = mode
-        self.adversarial_weight = float(adversarial_weight)
-        self.ramp_steps = int(ramp_steps)
-        self.classifier_steps = int(classifier_steps)
+        self.adversarial_weight = adversarial_weight
+        self.ramp_steps = ramp_steps
+        self.classifier_steps = classifier_steps
         self.adversarial_loss = adversarial_loss
         self._add_speaker_embedding()
         self.reversal = GradientReversal(0.0, name="gradient_reversal")

@@ -3,6 +3,7 @@ import numpy as np
 from keras import ops
 
 from keras_ae import backend
+from keras_ae._checks import check_int
 from keras_ae.models.inference import batched
 from keras_ae.presets import PresetMixin
 from keras_ae.training import Player
@@ -98,11 +99,9 @@ class CPC(PlayerTraining, PresetMixin, keras.Model):
                 "`encoder` must be a built Keras model (e.g. Functional, or Sequential "
                 f"with an Input) from signals to frames. Received: encoder={encoder!r}"
             )
-        for name, value in (("prediction_steps", prediction_steps),
-                            ("num_negatives", num_negatives),
-                            ("context_units", context_units)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={value!r}")
+        prediction_steps = check_int("prediction_steps", prediction_steps, 1)
+        num_negatives = check_int("num_negatives", num_negatives, 1)
+        context_units = check_int("context_units", context_units, 1)
         if negatives not in _NEGATIVE_MODES:
             raise ValueError(
                 f"`negatives` must be one of {_NEGATIVE_MODES}. Received: "
@@ -116,7 +115,7 @@ class CPC(PlayerTraining, PresetMixin, keras.Model):
             )
         features = int(output_shape[-1])
         if autoregressive is None:
-            autoregressive = keras.layers.GRU(int(context_units), return_sequences=True,
+            autoregressive = keras.layers.GRU(context_units, return_sequences=True,
                                               name="autoregressive")
         elif not isinstance(autoregressive, keras.layers.Layer):
             raise ValueError(
@@ -127,10 +126,10 @@ class CPC(PlayerTraining, PresetMixin, keras.Model):
 
         self.encoder = encoder
         self.autoregressive = autoregressive
-        self.prediction_steps = int(prediction_steps)
+        self.prediction_steps = prediction_steps
         self.negatives = negatives
-        self.num_negatives = int(num_negatives)
-        self.context_units = int(context_units)
+        self.num_negatives = num_negatives
+        self.context_units = context_units
         self.seed = seed
         self.feature_dim = features
         self.context_dim = int(context_shape[-1])

@@ -1,9 +1,9 @@
-import math
-
 import keras
 from keras import ops
 
 from keras_ae import backend
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
 from keras_ae.losses import donsker_varadhan_mi
 from keras_ae.losses import info_nce
 from keras_ae.losses import jensen_shannon_mi
@@ -131,12 +131,9 @@ class DeepInfoMax(PlayerTraining, PresetMixin, keras.Model):
         super().__init__(**kwargs)
         if not isinstance(encoder, keras.layers.Layer):
             raise ValueError(f"`encoder` must be a Keras model. Received: encoder={encoder!r}")
-        for name, value in (("global_weight", global_weight), ("local_weight", local_weight),
-                            ("prior_weight", prior_weight)):
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-                raise ValueError(
-                    f"`{name}` must be a finite number >= 0. Received: {name}={value!r}"
-                )
+        global_weight = check_number("global_weight", global_weight, low=0)
+        local_weight = check_number("local_weight", local_weight, low=0)
+        prior_weight = check_number("prior_weight", prior_weight, low=0)
         if global_weight + local_weight <= 0:
             raise ValueError(
                 "At least one of `global_weight` and `local_weight` must be positive, or "
@@ -149,14 +146,9 @@ class DeepInfoMax(PlayerTraining, PresetMixin, keras.Model):
             )
         if prior not in _PRIORS:
             raise ValueError(f"`prior` must be one of {_PRIORS}. Received: prior={prior!r}")
-        for name, value in (("critic_units", critic_units), ("critic_dim", critic_dim)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={value!r}")
-        if probe_classes is not None and (not isinstance(probe_classes, int) or probe_classes < 2):
-            raise ValueError(
-                f"`probe_classes` must be None or an int >= 2. Received: "
-                f"probe_classes={probe_classes!r}"
-            )
+        critic_units = check_int("critic_units", critic_units, 1)
+        critic_dim = check_int("critic_dim", critic_dim, 1)
+        probe_classes = check_int("probe_classes", probe_classes, 2, allow_none=True)
         map_shape, representation_dim = _encoder_output_shapes(encoder)
         if local_weight > 0 and len(map_shape) < 3:
             raise ValueError(
@@ -167,9 +159,9 @@ class DeepInfoMax(PlayerTraining, PresetMixin, keras.Model):
             )
 
         self.encoder = encoder
-        self.global_weight = float(global_weight)
-        self.local_weight = float(local_weight)
-        self.prior_weight = float(prior_weight)
+        self.global_weight = global_weight
+        self.local_weight = local_weight
+        self.prior_weight = prior_weight
         self.estimator = estimator
         self.critic_units = critic_units
         self.critic_dim = critic_dim

@@ -1,9 +1,8 @@
-import math
-
 import keras
 import numpy as np
 from keras import ops
 
+from keras_ae._checks import check_number
 from keras_ae.layers import BinaryStraightThrough
 from keras_ae.layers import GumbelSoftmax
 from keras_ae.layers import OneHotStraightThrough
@@ -85,25 +84,18 @@ class DiscreteAutoEncoder(AutoEncoder):
                 "`bottleneck` must be a GumbelSoftmax, OneHotStraightThrough or "
                 f"BinaryStraightThrough layer. Received: bottleneck={bottleneck!r}"
             )
-        for name, value, low_open in (("kl_weight", kl_weight, False),
-                                      ("anneal_rate", anneal_rate, False),
-                                      ("min_temperature", min_temperature, True)):
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            ok = ok and math.isfinite(value) and (value > 0 if low_open else value >= 0)
-            if not ok:
-                bound = "> 0" if low_open else ">= 0"
-                raise ValueError(
-                    f"`{name}` must be a finite number {bound}. Received: {name}={value!r}"
-                )
+        kl_weight = check_number("kl_weight", kl_weight, low=0)
+        anneal_rate = check_number("anneal_rate", anneal_rate, low=0)
+        min_temperature = check_number("min_temperature", min_temperature, low=0, low_open=True)
         if anneal_rate > 0 and not isinstance(bottleneck, GumbelSoftmax):
             raise ValueError(
                 "`anneal_rate` needs a GumbelSoftmax bottleneck. Received: "
                 f"anneal_rate={anneal_rate} with {type(bottleneck).__name__}"
             )
         self.bottleneck_layer = bottleneck
-        self.kl_weight = float(kl_weight)
-        self.anneal_rate = float(anneal_rate)
-        self.min_temperature = float(min_temperature)
+        self.kl_weight = kl_weight
+        self.anneal_rate = anneal_rate
+        self.min_temperature = min_temperature
         self.binary = isinstance(bottleneck, BinaryStraightThrough)
         if self.kl_weight > 0:
             self.auxiliary_tracker = keras.metrics.Mean(name="kl_loss")

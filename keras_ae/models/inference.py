@@ -4,8 +4,8 @@ import functools
 import weakref
 
 import keras
-import numpy as np
 
+from keras_ae._checks import check_int
 from keras_ae.backend import is_symbolic
 
 _WRAPPERS = weakref.WeakKeyDictionary()
@@ -58,11 +58,8 @@ def in_batches(model, method, inputs, batch_size):
     """
     if batch_size is None or is_symbolic(inputs):
         return None
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-            or batch_size < 1:
-        raise ValueError(f"`batch_size` must be an int >= 1 or None. Received: "
-                         f"batch_size={batch_size!r}")
+    batch_size = check_int("batch_size", batch_size, 1, allow_none=True)
     wrappers = _WRAPPERS.setdefault(model, {})
     if method not in wrappers:
         wrappers[method] = _Method(model, method)
-    return wrappers[method].predict(inputs, batch_size=int(batch_size), verbose=0)
+    return wrappers[method].predict(inputs, batch_size=batch_size, verbose=0)

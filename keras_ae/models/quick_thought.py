@@ -3,6 +3,7 @@ import numpy as np
 from keras import ops
 
 from keras_ae import backend
+from keras_ae._checks import check_int
 from keras_ae.backend import is_symbolic
 from keras_ae.models.inference import in_batches
 from keras_ae.presets import PresetMixin
@@ -108,10 +109,7 @@ class QuickThought(TokenizedFit, PlayerTraining, PresetMixin, keras.Model):
                 "`f_encoder` must be a built Keras model (Functional, or Sequential with an "
                 f"Input) from a batch of sentences to vectors. Received: f_encoder={f_encoder!r}"
             )
-        if isinstance(context_size, bool) or not isinstance(context_size, (int, np.integer)) \
-                or context_size < 1:
-            raise ValueError(
-                f"`context_size` must be an int >= 1. Received: context_size={context_size!r}")
+        context_size = check_int("context_size", context_size, 1)
         if g_encoder is None:
             config = keras.saving.serialize_keras_object(f_encoder)
             config["config"] = {**config["config"], "name": f"{f_encoder.name}_g"}
@@ -131,7 +129,7 @@ class QuickThought(TokenizedFit, PlayerTraining, PresetMixin, keras.Model):
                 f"`tokenizer` must be None or a Keras layer. Received: tokenizer={tokenizer!r}")
         self.f_encoder = f_encoder
         self.g_encoder = g_encoder
-        self.context_size = int(context_size)
+        self.context_size = context_size
         self.tokenizer = tokenizer
         self.embedding_dim = f_dim
         self._trackers = {name: keras.metrics.Mean(name=name)

@@ -2,6 +2,7 @@ import keras
 from keras import ops
 
 from keras_ae import backend
+from keras_ae._checks import check_int
 from keras_ae.backend import is_symbolic
 from keras_ae.models.inference import in_batches
 from keras_ae.models.quick_thought import TokenizedFit
@@ -87,13 +88,10 @@ class SkipThought(TokenizedFit, PlayerTraining, PresetMixin, keras.Model):
             vocabulary_size = getattr(tokenizer, "vocabulary_size", None)
         dim = _embedding_size(encoder, "encoder")
         decoder_units = dim if decoder_units is None else decoder_units
-        for name, value in (("vocabulary_size", vocabulary_size),
-                            ("decoder_units", decoder_units), ("embedding_dim", embedding_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"`{name}` must be an int >= 1" + (" (or given by the tokenizer)"
-                                                      if name == "vocabulary_size" else "")
-                    + f". Received: {name}={value!r}")
+        # None here: neither the argument nor the tokenizer gave a size.
+        vocabulary_size = check_int("vocabulary_size", vocabulary_size, 1)
+        decoder_units = check_int("decoder_units", decoder_units, 1)
+        embedding_dim = check_int("embedding_dim", embedding_dim, 1)
         self.encoder = encoder
         self.vocabulary_size = vocabulary_size
         self.decoder_units = decoder_units

@@ -2,6 +2,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
 from keras_ae.losses import discounted_returns
 from keras_ae.losses import reinforce_loss
 from keras_ae.losses import self_critical_advantage
@@ -111,17 +113,11 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
                 f"Received: {str(vocabulary)[:80]}")
         if stage not in STAGES:
             raise ValueError(f"`stage` must be one of {STAGES}. Received: stage={stage!r}")
-        for name, value, high in (("discriminator_weight", discriminator_weight, None),
-                                  ("gamma", gamma, 1.0), ("entropy_weight", entropy_weight, None)):
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
-                    or not np.isfinite(value) or value < 0 or (high is not None and value > high):
-                bound = "in [0, 1]" if high is not None else ">= 0"
-                raise ValueError(f"`{name}` must be a finite float {bound}. "
-                                 f"Received: {name}={value!r}")
-        for name, value in (("document_length", document_length),
-                            ("discriminator_steps", discriminator_steps)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={value!r}")
+        discriminator_weight = check_number("discriminator_weight", discriminator_weight, low=0)
+        gamma = check_number("gamma", gamma, 0, 1)
+        entropy_weight = check_number("entropy_weight", entropy_weight, low=0)
+        document_length = check_int("document_length", document_length, 1)
+        discriminator_steps = check_int("discriminator_steps", discriminator_steps, 1)
         for name, network in (("reconstructor", reconstructor), ("discriminator", discriminator)):
             if not isinstance(network, keras.Model):
                 raise ValueError(f"`{name}` must be a keras.Model. Received: {network!r}")
@@ -133,12 +129,12 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
         self.discriminator = discriminator
         self.vocabulary = list(vocabulary)
         self._index = {w: i for i, w in enumerate(self.vocabulary)}
-        self.document_length = int(document_length)
+        self.document_length = document_length
         self.stage = stage
-        self.discriminator_weight = float(discriminator_weight)
-        self.gamma = float(gamma)
-        self.discriminator_steps = int(discriminator_steps)
-        self.entropy_weight = float(entropy_weight)
+        self.discriminator_weight = discriminator_weight
+        self.gamma = gamma
+        self.discriminator_steps = discriminator_steps
+        self.entropy_weight = entropy_weight
         if not self.generator.built:
             self.generator.build((None, self.document_length))
         names = ("reconstruction_loss", "reward_reconstruction", "reward_discriminator",
@@ -372,17 +368,11 @@ class Seq2Seq2SeqSummarizer(PlayerTraining, PresetMixin, keras.Model):
                 or not documents:
             raise ValueError("`documents` must be a non-empty list of str. Received: "
                              f"{type(documents).__name__}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"`batch_size` must be an int >= 1. Received: {batch_size!r}")
+        batch_size = check_int("batch_size", batch_size, 1)
         if max_length is None:
             max_length = self.max_length
-        if isinstance(max_length, bool) or not isinstance(max_length, int) \
-                or not 1 <= max_length <= self.max_length:
-            raise ValueError(f"`max_length` must be an int in [1, {self.max_length}]. "
-                             f"Received: max_length={max_length!r}")
-        if isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width < 1:
-            raise ValueError(f"`beam_width` must be an int >= 1. Received: "
-                             f"beam_width={beam_width!r}")
+        max_length = check_int("max_length", max_length, 1, self.max_length)
+        beam_width = check_int("beam_width", beam_width, 1)
         if beam_width > 1 and not hasattr(self.generator, "beam_search"):
             raise ValueError(f"beam_width={beam_width} needs a generator with a `beam_search` "
                              f"method; {type(self.generator).__name__} has none. Use "

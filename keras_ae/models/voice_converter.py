@@ -3,6 +3,7 @@ import numpy as np
 from keras import ops
 
 from keras_ae import backend
+from keras_ae._checks import check_int
 from keras_ae.layers import LogMelSpectrogram
 from keras_ae.presets import PresetMixin
 from keras_ae.training import PlayerTraining
@@ -58,19 +59,18 @@ class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
     def __init__(self, content_encoder, decoder, speakers, sampling_rate=8000, num_mel_bins=40,
                  griffin_lim_iterations=32, **kwargs):
         super().__init__(**kwargs)
-        for name, value in (("sampling_rate", sampling_rate), ("num_mel_bins", num_mel_bins),
-                            ("griffin_lim_iterations", griffin_lim_iterations)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={value!r}")
+        sampling_rate = check_int("sampling_rate", sampling_rate, 1)
+        num_mel_bins = check_int("num_mel_bins", num_mel_bins, 1)
+        griffin_lim_iterations = check_int("griffin_lim_iterations", griffin_lim_iterations, 1)
         if isinstance(speakers, str) or not isinstance(speakers, (list, tuple)) or not speakers \
                 or not all(isinstance(s, str) and s for s in speakers) \
                 or len(set(speakers)) != len(speakers):
             raise ValueError(
                 "`speakers` must be a non-empty list of distinct speaker names (str). "
                 f"Received: speakers={speakers!r}")
-        self.sampling_rate = int(sampling_rate)
-        self.num_mel_bins = int(num_mel_bins)
-        self.griffin_lim_iterations = int(griffin_lim_iterations)
+        self.sampling_rate = sampling_rate
+        self.num_mel_bins = num_mel_bins
+        self.griffin_lim_iterations = griffin_lim_iterations
         self.speakers = tuple(speakers)
         self.content_encoder = _network(content_encoder, "content_encoder", 2)
         self.decoder = _network(decoder, "decoder", 3)
@@ -307,10 +307,7 @@ class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
         return waves
 
     def _check_call(self, sampling_rate, batch_size):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-                or batch_size < 1:
-            raise ValueError(f"`batch_size` must be an int >= 1. Received: "
-                             f"batch_size={batch_size!r}")
+        check_int("batch_size", batch_size, 1)
         if sampling_rate is not None and sampling_rate != self.sampling_rate:
             raise ValueError(
                 f"{type(self).__name__} '{self.name}' works on audio at {self.sampling_rate} "

@@ -4,6 +4,9 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
+
 
 def griffin_lim(magnitude, frame_length, frame_step, fft_length=None, window="hann",
                 iterations=32, momentum=0.99, seed=None):
@@ -71,17 +74,17 @@ def griffin_lim(magnitude, frame_length, frame_step, fft_length=None, window="ha
         "Signal estimation from modified short-time Fourier transform",
         IEEE TASSP 1984.
     """
-    for name, value in (("frame_length", frame_length), ("frame_step", frame_step)):
-        if not _is_int(value) or value < 1:
-            raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
+    frame_length = check_int("frame_length", frame_length, 1)
+    frame_step = check_int("frame_step", frame_step, 1)
     if frame_step > frame_length:
         raise ValueError(
             "`frame_step` must be at most `frame_length`, or samples between frames are "
             f"lost. Received: frame_step={frame_step}, frame_length={frame_length}"
         )
+    fft_length = check_int("fft_length", fft_length, allow_none=True)
     if fft_length is None:
         fft_length = 2 ** math.ceil(math.log2(frame_length))
-    elif not _is_int(fft_length) or fft_length < frame_length:
+    if fft_length < frame_length:
         raise ValueError(
             "`fft_length` must be an int at least `frame_length`, or None. Received: "
             f"fft_length={fft_length!r}, frame_length={frame_length}"
@@ -95,16 +98,8 @@ def griffin_lim(magnitude, frame_length, frame_step, fft_length=None, window="ha
             f"zero-padded. Received: frame_step={frame_step}, frame_length={frame_length}, "
             f"fft_length={fft_length}"
         )
-    if not _is_int(iterations) or iterations < 1:
-        raise ValueError(
-            f"`iterations` must be an int >= 1. Received: iterations={iterations!r}"
-        )
-    if isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.floating)) \
-            or not 0 <= momentum <= 1:
-        raise ValueError(
-            f"`momentum` must be a float in [0, 1]. Received: momentum={momentum!r}"
-        )
-    frame_length, frame_step, fft_length = int(frame_length), int(frame_step), int(fft_length)
+    iterations = check_int("iterations", iterations, 1)
+    momentum = check_number("momentum", momentum, 0, 1)
     magnitude = ops.cast(ops.convert_to_tensor(magnitude), "float32")
     shape = tuple(magnitude.shape)
     bins = fft_length // 2 + 1
@@ -159,7 +154,3 @@ def griffin_lim(magnitude, frame_length, frame_step, fft_length=None, window="ha
     # the graph holds one iteration, which XLA compiles many times faster.
     real, imag, _, _ = ops.fori_loop(0, iterations, iteration, (real, imag, real, imag))
     return istft(real, imag)
-
-
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)

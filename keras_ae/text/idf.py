@@ -1,5 +1,7 @@
 import numpy as np
 
+from keras_ae._checks import check_int
+
 
 def inverse_document_frequency(ids, vocabulary_size):
     """The smoothed inverse document frequency of every token id.
@@ -30,10 +32,7 @@ def inverse_document_frequency(ids, vocabulary_size):
     if ids.ndim != 2 or not np.issubdtype(ids.dtype, np.integer) or len(ids) == 0:
         raise ValueError("`ids` must be a non-empty int array (sentences, length). Received "
                          f"dtype {ids.dtype} and shape {ids.shape}")
-    if isinstance(vocabulary_size, bool) or not isinstance(vocabulary_size, (int, np.integer)) \
-            or vocabulary_size < 2:
-        raise ValueError(
-            f"`vocabulary_size` must be an int >= 2. Received: vocabulary_size={vocabulary_size!r}")
+    vocabulary_size = check_int("vocabulary_size", vocabulary_size, 2)
     if ids.min() < 0 or ids.max() >= vocabulary_size:
         raise ValueError(f"`ids` must be in [0, vocabulary_size={vocabulary_size}). Received "
                          f"ids from {ids.min()} to {ids.max()}")

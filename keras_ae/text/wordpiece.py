@@ -3,6 +3,8 @@
 import keras
 import numpy as np
 
+from keras_ae._checks import check_int
+
 PADDING_TOKEN = "[PAD]"
 UNKNOWN_TOKEN = "[UNK]"
 SUFFIX_INDICATOR = "##"
@@ -55,12 +57,8 @@ def learn_wordpiece_vocabulary(sentences, vocabulary_size=8000, lowercase=True,
     import tensorflow as tf
     from tensorflow_text.tools.wordpiece_vocab import bert_vocab_from_dataset
 
-    if isinstance(vocabulary_size, bool) or not isinstance(vocabulary_size, int) or \
-            vocabulary_size < len(reserved_tokens) + 1:
-        raise ValueError(
-            f"`vocabulary_size` must be an int > len(reserved_tokens) = {len(reserved_tokens)}. "
-            f"Received: vocabulary_size={vocabulary_size!r}"
-        )
+    # One more than the reserved tokens, or there is no room for a word.
+    vocabulary_size = check_int("vocabulary_size", vocabulary_size, len(reserved_tokens) + 1)
     reserved_tokens = list(reserved_tokens)
     if not reserved_tokens or reserved_tokens[0] != PADDING_TOKEN or UNKNOWN_TOKEN not in \
             reserved_tokens:
@@ -145,15 +143,8 @@ class WordPieceTokenizer(keras.layers.Layer):
                     break
                 seen.add(token)
             raise ValueError(f"`vocabulary` holds {repeated!r} more than once.")
-        if sequence_length is not None and (
-                isinstance(sequence_length, bool) or not isinstance(sequence_length, int)
-                or sequence_length < 1):
-            raise ValueError(
-                f"`sequence_length` must be None or an int >= 1. "
-                f"Received: sequence_length={sequence_length!r}"
-            )
         self.vocabulary = list(vocabulary)
-        self.sequence_length = sequence_length
+        self.sequence_length = check_int("sequence_length", sequence_length, 1, allow_none=True)
         self.lowercase = bool(lowercase)
         self._convert_input_args = False
         self._allow_non_tensor_positional_args = True

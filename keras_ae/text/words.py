@@ -3,6 +3,8 @@ import string
 
 import numpy as np
 
+from keras_ae._checks import check_int
+
 PADDING, UNKNOWN = "", "[UNK]"
 
 # scikit-learn's English stopword list (sklearn.feature_extraction.text.ENGLISH_STOP_WORDS,
@@ -92,10 +94,8 @@ def learn_word_vocabulary(texts, size, min_count=1):
         A list of str: `["", "[UNK]", most frequent word, ...]`, ties broken
         alphabetically (the same list on every run).
     """
-    if isinstance(size, bool) or not isinstance(size, int) or size < 3:
-        raise ValueError(f"`size` must be an int >= 3. Received: size={size!r}")
-    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
-        raise ValueError(f"`min_count` must be an int >= 1. Received: min_count={min_count!r}")
+    size = check_int("size", size, 3)
+    min_count = check_int("min_count", min_count, 1)
     counts = collections.Counter()
     for text in texts:
         counts.update(word_key(w) for w in (words(text) if isinstance(text, str) else text))
@@ -117,8 +117,7 @@ def word_ids(token_lists, vocabulary, length):
         An int32 array `(len(token_lists), length)`: 0 on padding, 1 for a
         word outside the vocabulary.
     """
-    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-        raise ValueError(f"`length` must be an int >= 1. Received: length={length!r}")
+    length = check_int("length", length, 1)
     index = vocabulary if isinstance(vocabulary, dict) else {
         w: i for i, w in enumerate(vocabulary)}
     out = np.zeros((len(token_lists), length), "int32")

@@ -1,6 +1,9 @@
 import keras
 from keras import ops
 
+from keras_ae._checks import check_bool
+from keras_ae._checks import check_int
+
 
 class Player:
     """One optimizer's share of a training step: its networks, its loss, its steps.
@@ -54,16 +57,11 @@ class Player:
                 f"Received: networks={networks!r}")
         if not callable(loss):
             raise ValueError(f"`loss` must be callable. Received: loss={loss!r}")
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-            raise ValueError(f"`steps` must be an int >= 1. Received: steps={steps!r}")
-        if not isinstance(needs_labels, bool):
-            raise ValueError(
-                f"`needs_labels` must be a bool. Received: needs_labels={needs_labels!r}")
         self.name = name
         self.networks = list(networks)
         self.loss = loss
-        self.steps = steps
-        self.needs_labels = needs_labels
+        self.steps = check_int("steps", steps, 1)
+        self.needs_labels = check_bool("needs_labels", needs_labels)
 
     @property
     def variables(self):
