@@ -2,6 +2,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_ae._checks import check_int
+from keras_ae._checks import check_number
 from keras_ae.layers import VectorQuantizer
 from keras_ae.models.voice_converter import LearnedSpeakers
 from keras_ae.models.voice_converter import VoiceConverter
@@ -133,13 +135,9 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             raise ValueError(
                 "`quantizer` must be a keras_ae.layers.VectorQuantizer with return_dict=False, "
                 f"or None. Received: quantizer={quantizer!r}")
-        if isinstance(jitter, bool) or not isinstance(jitter, (int, float, np.floating)) \
-                or not 0 <= jitter < 1:
-            raise ValueError(f"`jitter` must be a float in [0, 1). Received: jitter={jitter!r}")
-        if isinstance(frequency_warp, bool) or not isinstance(
-                frequency_warp, (int, float, np.floating)) or not 0 <= frequency_warp < 0.5:
-            raise ValueError("`frequency_warp` must be a float in [0, 0.5). Received: "
-                             f"frequency_warp={frequency_warp!r}")
+        self.jitter = check_number("jitter", jitter, 0, 1, high_open=True)
+        self.frequency_warp = check_number("frequency_warp", frequency_warp, 0, 0.5,
+                                           high_open=True)
         self.quantizer = quantizer
         if quantizer.embedding_dim not in (None, self.content_dim):
             raise ValueError(
@@ -147,25 +145,13 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
                 f"encoder's output size ({self.content_dim}).")
         if not self.quantizer.built:
             self.quantizer.build((None, None, self.content_dim))
-        for name, value, positive in (("bag_adversary_weight", bag_adversary_weight, False),
-                                      ("bag_temperature", bag_temperature, True),
-                                      ("cycle_weight", cycle_weight, False)):
-            if isinstance(value, bool) or not isinstance(
-                    value, (int, float, np.floating, np.integer)) or not np.isfinite(value) \
-                    or value < 0 or (positive and value == 0):
-                raise ValueError(f"`{name}` must be a finite float {'>' if positive else '>='} 0. "
-                                 f"Received: {name}={value!r}")
-        if isinstance(bag_adversary_steps, bool) or not isinstance(
-                bag_adversary_steps, (int, np.integer)) or bag_adversary_steps < 1:
-            raise ValueError("`bag_adversary_steps` must be an int >= 1. Received: "
-                             f"bag_adversary_steps={bag_adversary_steps!r}")
-        self.jitter = float(jitter)
-        self.frequency_warp = float(frequency_warp)
         self.seed = seed
-        self.bag_adversary_weight = float(bag_adversary_weight)
-        self.bag_temperature = float(bag_temperature)
-        self.bag_adversary_steps = int(bag_adversary_steps)
-        self.cycle_weight = float(cycle_weight)
+        self.bag_adversary_weight = check_number("bag_adversary_weight", bag_adversary_weight,
+                                                 low=0)
+        self.bag_temperature = check_number("bag_temperature", bag_temperature, low=0,
+                                            low_open=True)
+        self.bag_adversary_steps = check_int("bag_adversary_steps", bag_adversary_steps, 1)
+        self.cycle_weight = check_number("cycle_weight", cycle_weight, low=0)
         if self.cycle_weight > 0:
             if len(self.speakers) < 2:
                 raise ValueError("`cycle_weight` > 0 converts to another speaker, so it needs at "
