@@ -114,41 +114,6 @@ def _raise_unless(condition, message):
         raise ValueError(message)
 
 
-def check_finite(x, name):
-    """Returns `x`, raising an error at run time if it has NaN or Inf.
-
-    Use it on inputs that would silently corrupt state (an EMA codebook, a
-    running statistic) if they were not finite.
-
-    Args:
-        x: a floating tensor.
-        name: what `x` is, for the error message (e.g. "VectorQuantizer input").
-
-    Returns:
-        `x` itself (in a TensorFlow graph, a tensor that depends on the check).
-
-    Raises:
-        ValueError (eagerly), or the backend's runtime error wrapping the same
-        message inside a compiled function.
-
-    Example:
-
-    >>> import numpy as np
-    >>> from keras_ae.backend import check_finite
-    >>> _ = check_finite(np.ones(3, "float32"), "x")
-    """
-    message = (f"{name} contains NaN or Inf values. Refusing to use them: they would "
-               "corrupt the layer's state. Check the data and the learning rate.")
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        if not tf.executing_eagerly() and tf.is_symbolic_tensor(x):
-            # A data dependency: nothing computed from `x` runs past the check.
-            return tf.debugging.check_numerics(x, message)
-    check(ops.all(ops.isfinite(x)), message)
-    return x
-
-
 def check_at_least(value, minimum, message):
     """`check(value >= minimum)`, at once when `value` is a Python int (a static size)."""
     if isinstance(value, (int, np.integer)):
