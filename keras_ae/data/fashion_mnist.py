@@ -45,7 +45,7 @@ def fashion_mnist(split="train", path=None, normalize=True, limit=None, as_datas
 
     >>> from keras_ae.data import fashion_mnist
     >>> x, y = fashion_mnist("test", limit=100)  # doctest: +SKIP
-    >>> x.shape
+    >>> x.shape  # doctest: +SKIP
     (100, 28, 28, 1)
 
     Reference:

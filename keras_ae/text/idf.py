@@ -25,7 +25,7 @@ def inverse_document_frequency(ids, vocabulary_size):
     >>> import numpy as np
     >>> from keras_ae.text import inverse_document_frequency
     >>> idf = inverse_document_frequency(np.array([[1, 2, 0], [1, 3, 3]]), 4)
-    >>> np.round(idf, 3).tolist()
+    >>> [round(float(value), 3) for value in idf]  # padding; ids in 2, 1 and 1 of 2 sentences
     [0.0, 1.0, 1.405, 1.405]
     """
     ids = np.asarray(ids)

@@ -52,15 +52,6 @@ def test_without_labels_only_the_audio():
     assert waves.shape == (2, 4)
 
 
-def test_docstring_example():
-    import doctest
-    import importlib
-
-    # The package's name `audio_batches` is the function; the module is imported by path.
-    result = doctest.testmod(importlib.import_module("keras_ae.data.audio_batches"))
-    assert result.attempted > 0 and result.failed == 0
-
-
 @pytest.mark.parametrize("kwargs, match", [
     ({"waveforms": []}, "non-empty list"),
     ({"waveforms": [np.zeros((2, 2))]}, r"waveforms\[0\]"),

@@ -93,11 +93,3 @@ def test_missing_files_say_where_to_get_them(tmp_path, monkeypatch):
     message = str(error.value)
     assert str(tmp_path / "nowhere") in message and "en.jsonl.gz" in message
     assert "Translation-en" in message and "KERAS_AE_DATA" in message
-
-
-def test_docstring_examples():
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module("keras_ae.data.debian_descriptions"))
-    assert result.attempted > 0 and result.failed == 0

@@ -215,11 +215,3 @@ def test_phone_labels_errors():
         phone_labels([("xx", 0.0, 0.1)], 3)
     with pytest.raises(ValueError, match="in time order"):
         phone_labels([("pau", 0.1, 0.2), ("z", 0.0, 0.1)], 3)
-
-
-def test_docstring_examples():
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module("keras_ae.data.flite_speech"))
-    assert result.attempted > 0 and result.failed == 0

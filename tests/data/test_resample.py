@@ -151,12 +151,3 @@ def test_checks_its_arguments(kwargs, match):
     arguments = {"waveform": np.zeros(16), "rate": 8000, "target_rate": 16000, **kwargs}
     with pytest.raises(ValueError, match=match):
         resample(**arguments)
-
-
-def test_docstring_examples():
-    import doctest
-    import importlib
-
-    # The package's name `resample` is the function; the module is imported by path.
-    result = doctest.testmod(importlib.import_module("keras_ae.data.resample"))
-    assert result.attempted > 0 and result.failed == 0

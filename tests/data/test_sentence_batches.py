@@ -118,15 +118,6 @@ def test_one_book_or_a_list_of_books():
     assert _decode(next(iter(sentence_batches(["Où ?", "Là ."], 2)))) == ["Où ?", "Là ."]
 
 
-def test_docstring_example():
-    import doctest
-    import importlib
-
-    # The package's name `sentence_batches` is the function; the module is imported by path.
-    result = doctest.testmod(importlib.import_module("keras_ae.data.sentence_batches"))
-    assert result.attempted > 0 and result.failed == 0
-
-
 @pytest.mark.parametrize("kwargs, match", [
     ({"batch_size": 1}, r"batch_size=1"),
     ({"batch_size": 2.0}, r"batch_size=2.0"),

@@ -70,11 +70,3 @@ def test_errors(paths, tmp_path, monkeypatch):
         spoken_digits("test", fsdd_path=tmp_path, flite_path=paths["flite_path"])
     with pytest.raises(FileNotFoundError, match=r"make\.py"):
         spoken_digits("test", fsdd_path=paths["fsdd_path"], flite_path=tmp_path)
-
-
-def test_docstring_examples():
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module("keras_ae.data.spoken_digits"))
-    assert result.failed == 0

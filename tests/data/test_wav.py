@@ -74,12 +74,3 @@ def test_write_checks_its_arguments(tmp_path, kwargs, match):
                  **kwargs}
     with pytest.raises(ValueError, match=match):
         write_wav(**arguments)
-
-
-def test_docstring_examples():
-    import doctest
-
-    from keras_ae.data import wav
-
-    result = doctest.testmod(wav)
-    assert result.attempted > 0 and result.failed == 0

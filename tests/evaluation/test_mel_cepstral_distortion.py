@@ -194,12 +194,3 @@ def test_other_errors(call, message):
 def test_numpy_integers_are_accepted():
     assert mel_cepstrum(WAVE, sampling_rate=np.int64(8000), num_coefficients=np.int32(13)).shape \
         == (13, 13)
-
-
-def test_docstring_examples():
-    import doctest
-    import importlib
-
-    module = importlib.import_module("keras_ae.evaluation.mel_cepstral_distortion")
-    result = doctest.testmod(module)
-    assert result.attempted > 0 and result.failed == 0

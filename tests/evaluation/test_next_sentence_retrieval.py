@@ -74,12 +74,3 @@ def test_errors(kwargs, message):
     args = {"embed": _pairs, "sentences": BOOK, "queries": 10, "candidates": 5, **kwargs}
     with pytest.raises(ValueError, match=message):
         next_sentence_retrieval(**args)
-
-
-def test_docstring_example():
-    import doctest
-    import importlib
-
-    module = importlib.import_module("keras_ae.evaluation.next_sentence_retrieval")
-    result = doctest.testmod(module)
-    assert result.attempted > 0 and result.failed == 0

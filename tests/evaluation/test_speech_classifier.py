@@ -102,15 +102,6 @@ def test_errors_after_fit(judge):
         SpeechClassifier(num_classes=3).predict([WAVE])
 
 
-def test_docstring_example():
-    import doctest
-    import importlib
-
-    module = importlib.import_module("keras_ae.evaluation.speech_classifier")
-    result = doctest.testmod(module)
-    assert result.attempted > 0 and result.failed == 0
-
-
 @pytest.mark.slow  # about 50 s per judge on 2 cores (TensorFlow)
 @pytest.mark.parametrize("task, target", [("speaker", 0.95), ("digit", 0.90)])
 def test_judges_of_real_speech_reach_their_targets(data_dir, task, target):

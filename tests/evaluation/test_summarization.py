@@ -158,14 +158,6 @@ def test_lead_baselines_on_the_real_test_splits(data_dir):
         [27.34, 5.67, 24.95], abs=0.01)
 
 
-def test_docstring_examples():
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module("keras_ae.evaluation.summarization"))
-    assert result.attempted > 0 and result.failed == 0
-
-
 def test_content_word_positions_are_what_lead_without_stopwords_keeps():
     from keras_ae.evaluation import content_word_positions
     from keras_ae.evaluation import lead_without_stopwords

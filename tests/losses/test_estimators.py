@@ -1,6 +1,3 @@
-import doctest
-import importlib
-
 import keras
 import numpy as np
 import pytest
@@ -195,14 +192,3 @@ def test_mask_argument_errors(fn):
 def test_public_names_are_the_functions():
     # The submodule keras_ae/losses/info_nce.py must not shadow the function.
     assert keras_ae.losses.info_nce is info_nce and callable(info_nce)
-
-
-@pytest.mark.parametrize(
-    "name", ["estimators", "info_nce", "jensen_shannon_loss", "donsker_varadhan_loss"]
-)
-def test_docstring_examples_run(name):
-    # import_module, not attribute access: `keras_ae.losses.info_nce` is the
-    # function, the module of the same name lives in sys.modules.
-    module = importlib.import_module(f"keras_ae.losses.{name}")
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

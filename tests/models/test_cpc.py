@@ -273,14 +273,5 @@ def test_compile_refuses_a_loss():
         model.compile(optimizer="adam", loss="mse")
 
 
-def test_docstring_examples():
-    import doctest
-
-    import keras_ae.models.cpc as module
-
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0
-
-
 def test_registered_under_keras_ae():
     assert keras.saving.get_registered_object("keras_ae>CPC") is keras_ae.models.CPC

@@ -314,12 +314,3 @@ def test_compile_refuses_a_loss():
     model = DeepInfoMax(small_encoder(), critic_units=8, critic_dim=4)
     with pytest.raises(ValueError, match="loss"):
         model.compile(optimizer="adam", loss="mse")
-
-
-def test_docstring_examples():
-    import doctest
-
-    from keras_ae.models import deep_info_max
-
-    result = doctest.testmod(deep_info_max, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

@@ -244,12 +244,3 @@ def test_errors(kwargs, message):
 def test_encoders_must_agree():
     with pytest.raises(ValueError, match="same size"):
         QuickThought(_bag_of_words("f", dim=8), _bag_of_words("g", dim=4))
-
-
-def test_docstring_example():
-    import doctest
-
-    from keras_ae.models import quick_thought
-
-    result = doctest.testmod(quick_thought)
-    assert result.attempted > 0 and result.failed == 0

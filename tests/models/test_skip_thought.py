@@ -112,12 +112,3 @@ def test_run_time_errors():
                   epochs=1, verbose=0)
     with pytest.raises(ValueError, match="loss"):
         model.compile(optimizer="adam", loss="mse")
-
-
-def test_docstring_example():
-    import doctest
-
-    from keras_ae.models import skip_thought
-
-    result = doctest.testmod(skip_thought)
-    assert result.attempted > 0 and result.failed == 0

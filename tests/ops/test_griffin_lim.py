@@ -154,11 +154,3 @@ def test_checks_its_arguments(kwargs, match):
                  "frame_step": 80, "fft_length": 256, **kwargs}
     with pytest.raises(ValueError, match=match):
         keras_ae.ops.griffin_lim(**arguments)
-
-
-def test_docstring_examples():
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module("keras_ae.ops.griffin_lim"))
-    assert result.attempted > 0 and result.failed == 0

@@ -136,12 +136,3 @@ def test_call_and_learning_errors():
         learn_wordpiece_vocabulary(["a b"], reserved_tokens=("[UNK]",))
     with pytest.raises(ValueError, match=r"sentences\[1\]"):
         learn_wordpiece_vocabulary(["a b", None])
-
-
-def test_docstring_examples():
-    import doctest
-
-    from keras_ae.text import wordpiece
-
-    result = doctest.testmod(wordpiece)
-    assert result.attempted > 0 and result.failed == 0

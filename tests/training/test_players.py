@@ -119,14 +119,3 @@ def test_compile_refuses_a_loss_and_a_single_optimizer_for_several_players():
     auto_encoder = tiny_models.build("autoencoder")
     auto_encoder.compile(optimizer="adam")
     assert not isinstance(auto_encoder.optimizer, PlayerOptimizer)
-
-
-@pytest.mark.parametrize("module", [
-    "keras_ae.training.player", "keras_ae.training.player_optimizer",
-    "keras_ae.text.tokenize_input", "keras_ae.backend"])
-def test_docstring_examples(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.attempted > 0 and result.failed == 0
