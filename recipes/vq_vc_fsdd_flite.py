@@ -49,7 +49,8 @@ DESCRIPTION = (
     "training sentences. `encode(waveforms)` gives the codes, `decode(codes, speaker)` and "
     "`convert(waveforms, target_name)` the speech."
 )
-SETTINGS = {"num_codes": 32, "code_dim": 16, "jitter": 0.12, "instance_norm": True}
+SETTINGS = {"num_codes": 32, "code_dim": 16, "jitter": 0.12, "instance_norm": True,
+            "decoder_adain": True}
 PROBE_EPOCHS = 30
 TRIED = (
     "Tried while choosing the settings (scratch runs of 10 epochs on the digits only, the s"
@@ -87,6 +88,13 @@ TRIED = (
     ", bag of codes 0.975 (sentences) and 0.760 (digits), ABX 0.202, 491 bits/s: the encoder "
     "maps the decoder's conversions back to the same codes (cycle loss 0.04) but still tells "
     "the real voices apart; not shipped."
+    " The preset before this one: the same settings with the speaker embedding added to every"
+    " decoder block instead of AdaIN, 40 epochs: 0.780 / 0.751 / 0.650, MCD 18.6, codes → pho"
+    "nes 0.380 vs k-means 0.360, bag of codes 0.988 (sentences) and 0.798 (digits), ABX 0.164"
+    ", 491 bits/s. With the decoder's blocks scaled and shifted by the speaker (AdaIN, as in "
+    "the AdaIN converter's decoder; `decoder_adain=True`, this preset), more conversions soun"
+    "d like the target and the codes do better on ABX, at about the same share of digits kept"
+    "."
 )
 EXAMPLES = [("george", "slt"), ("slt", "jackson"), ("awb", "kal16"), ("theo", "rms")]
 

@@ -163,18 +163,22 @@ def adain_voice_converter(speakers, content_dim=16, speaker_dim=64, channels=128
 
 
 def vq_voice_converter(speakers, num_codes=64, code_dim=16, speaker_dim=64, channels=128,
-                       blocks=3, jitter=0.0, instance_norm=False, seed=0, **kwargs):
+                       blocks=3, jitter=0.0, instance_norm=False, seed=0, decoder_adain=False,
+                       **kwargs):
     """`VQVoiceConverter` with these networks (as in `vq_vc_fsdd_flite`).
 
-    The content encoder (no instance normalisation: the discrete bottleneck
-    is what drops the voice) gives `code_dim` channels per frame, quantized
-    to `num_codes` codes learned by moving averages, initialised by k-means
-    on the first batch, with dead codes restarted.
+    The content encoder (by default without instance normalisation: the
+    discrete bottleneck is what drops the voice) gives `code_dim` channels
+    per frame, quantized to `num_codes` codes learned by moving averages,
+    initialised by k-means on the first batch, with dead codes restarted.
+    The decoder adds the speaker embedding to every block, or with
+    `decoder_adain=True` sets every block's scale and shift from it
+    (`AdaptiveInstanceNormalization`, as in `adain_voice_converter`).
     """
     quantizer = VectorQuantizer(num_codes, codebook_update="ema", kmeans_init=True,
                                 dead_code_threshold=1.0, seed=seed, name="quantizer")
     return VQVoiceConverter(
         content_encoder(code_dim, channels, blocks, instance_norm=instance_norm),
-        decoder(code_dim, speaker_dim, channels, blocks),
+        decoder(code_dim, speaker_dim, channels, blocks, adain=decoder_adain),
         speakers=list(speakers), quantizer=quantizer, jitter=jitter, seed=seed,
         name="vq_voice_converter", **kwargs)

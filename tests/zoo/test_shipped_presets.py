@@ -64,7 +64,8 @@ SHIPPED = {
     "vq_vc_fsdd_flite": (
         keras_ae.models.VQVoiceConverter,
         lambda: voice_zoo.vq_voice_converter(SPOKEN_DIGIT_SPEAKERS, num_codes=32, code_dim=16,
-                                             jitter=0.12, instance_norm=True), None),
+                                             jitter=0.12, instance_norm=True,
+                                             decoder_adain=True), None),
     "summarizer_debian": (keras_ae.models.Seq2Seq2SeqSummarizer,
                           lambda: _fresh_summarizer("summarizer_debian", 40), None),
     "summarizer_bbc": (keras_ae.models.Seq2Seq2SeqSummarizer,
