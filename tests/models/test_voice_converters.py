@@ -463,16 +463,23 @@ def test_bag_adversary_arguments_are_checked(kwargs, match):
         vc.vq_voice_converter(["a"], **kwargs)
 
 
-def test_frequency_warp_stretches_the_encoders_input_in_training_only(tmp_path):
-    keras.utils.set_random_seed(0)
-    model = vc.vq_voice_converter(["a", "b"], num_codes=8, code_dim=4, channels=8, blocks=1,
-                                  frequency_warp=0.3)
+def _adapted_padded_pair(model):
+    """Adapts `model` to two clips of 3000 and 2400 samples and returns them as one padded
+    batch: `(waves, sample_mask)`, each `(2, 3000)`."""
     clips = _clips([3000, 2400])
     model.adapt(clips)
     waves = np.zeros((2, 3000), "float32")
     waves[0], waves[1, :2400] = clips[0], clips[1]
     sample_mask = np.zeros((2, 3000), "float32")
     sample_mask[0], sample_mask[1, :2400] = 1.0, 1.0
+    return waves, sample_mask
+
+
+def test_frequency_warp_stretches_the_encoders_input_in_training_only(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = vc.vq_voice_converter(["a", "b"], num_codes=8, code_dim=4, channels=8, blocks=1,
+                                  frequency_warp=0.3)
+    waves, sample_mask = _adapted_padded_pair(model)
     frames, mask = model.features((waves, sample_mask))
     warped = keras.ops.convert_to_numpy(model._warped(frames, mask))
     frames, mask = keras.ops.convert_to_numpy(frames), keras.ops.convert_to_numpy(mask)
@@ -511,12 +518,7 @@ def test_cycle_loss_reencodes_the_conversion_and_trains_only_the_encoder(tmp_pat
                                 quantizer=quantizer, seed=3, **kwargs)
 
     model = converter(cycle_weight=2.0)
-    clips = _clips([3000, 2400])
-    model.adapt(clips)
-    waves = np.zeros((2, 3000), "float32")
-    waves[0], waves[1, :2400] = clips[0], clips[1]
-    sample_mask = np.zeros((2, 3000), "float32")
-    sample_mask[0], sample_mask[1, :2400] = 1.0, 1.0
+    waves, sample_mask = _adapted_padded_pair(model)
     y = np.array([0, 1])
     # With two speakers the other one is fixed: the loss by hand, in numpy.
     frames, mask = model.features((waves, sample_mask))
