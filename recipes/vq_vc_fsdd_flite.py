@@ -95,6 +95,10 @@ TRIED = (
     "the AdaIN converter's decoder; `decoder_adain=True`, this preset), more conversions soun"
     "d like the target and the codes do better on ABX, at about the same share of digits kept"
     "."
+    " Since then, this preset with 64 codes, 40 epochs, 12.6 min of training: 0.796 / 0.764 /"
+    " 0.636, MCD 19.1, codes → phones 0.391 vs k-means 0.404 at 64 clusters, bag of codes 0.9"
+    "88 (sentences) and 0.848 (digits), ABX 0.164, 580 bits/s: more digits kept, fewer conver"
+    "sions to the target, codes below k-means; not shipped."
 )
 EXAMPLES = [("george", "slt"), ("slt", "jackson"), ("awb", "kal16"), ("theo", "rms")]
 
