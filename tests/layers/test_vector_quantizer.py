@@ -396,7 +396,7 @@ def test_one_step_matches_the_one_hot_reference(update, masked, grad):
 @pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
 @pytest.mark.parametrize("update", ["gradient", "ema"])
 def test_fit_step_matches_the_one_hot_reference(update, jit):
-    # jit: XLA on TensorFlow, jax.jit, torch.compile (about 10 s each here).
+    # jit: XLA on TensorFlow, jax.jit, torch.compile.
     codebook, x, _ = _reference_case(masked=False)
     expected = _reference_step(x, codebook, update, 0.3, 0.8, 1e-3)
     layer = _layer(codebook, codebook_update=update, commitment_cost=0.3, decay=0.8,
