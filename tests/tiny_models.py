@@ -83,7 +83,8 @@ def _voice_converter(kind):
     if kind == "vq_vc":
         size = {("code_dim" if k == "content_dim" else k): v for k, v in size.items()}
         return vc.vq_voice_converter(["a", "b", "c"], num_codes=8, jitter=0.2,
-                                     bag_adversary_weight=0.5, bag_adversary_steps=2, **size)
+                                     bag_adversary_weight=0.5, bag_adversary_steps=2,
+                                     speaker_adversary_weight=0.5, classifier_channels=8, **size)
     return vc.adversarial_voice_converter(["a", "b", "c"], mode=kind.split("_")[1],
                                           ramp_steps=4, adversarial_weight=0.5,
                                           classifier_steps=2, **size)
@@ -159,7 +160,7 @@ def optimizer(kind, learning_rate=1e-2, name="adam"):
                                           "config": {"learning_rate": learning_rate}})
             for player in ("discriminator", "encoder", "probe")})
     players = {"adversarial_alternating_vc": ("classifier", "converter"),
-               "vq_vc": ("bag_classifier", "converter"),
+               "vq_vc": ("bag_classifier", "speaker_classifier", "converter"),
                "summarizer": ("discriminator", "reconstructor", "generator")}
     if kind in players:
         return keras_ae.training.PlayerOptimizer({

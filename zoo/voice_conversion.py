@@ -164,7 +164,7 @@ def adain_voice_converter(speakers, content_dim=16, speaker_dim=64, channels=128
 
 def vq_voice_converter(speakers, num_codes=64, code_dim=16, speaker_dim=64, channels=128,
                        blocks=3, jitter=0.0, instance_norm=False, seed=0, decoder_adain=False,
-                       **kwargs):
+                       speaker_adversary_weight=0.0, classifier_channels=64, **kwargs):
     """`VQVoiceConverter` with these networks (as in `vq_vc_fsdd_flite`).
 
     The content encoder (by default without instance normalisation: the
@@ -174,11 +174,17 @@ def vq_voice_converter(speakers, num_codes=64, code_dim=16, speaker_dim=64, chan
     The decoder adds the speaker embedding to every block, or with
     `decoder_adain=True` sets every block's scale and shift from it
     (`AdaptiveInstanceNormalization`, as in `adain_voice_converter`).
+    With `speaker_adversary_weight > 0`, a `speaker_classifier` of
+    `classifier_channels` channels reads the speaker off the code sequence
+    and the encoder learns to confuse it.
     """
+    if speaker_adversary_weight > 0:
+        kwargs["speaker_classifier"] = speaker_classifier(
+            len(speakers), code_dim, channels=classifier_channels)
     quantizer = VectorQuantizer(num_codes, codebook_update="ema", kmeans_init=True,
                                 dead_code_threshold=1.0, seed=seed, name="quantizer")
     return VQVoiceConverter(
         content_encoder(code_dim, channels, blocks, instance_norm=instance_norm),
         decoder(code_dim, speaker_dim, channels, blocks, adain=decoder_adain),
         speakers=list(speakers), quantizer=quantizer, jitter=jitter, seed=seed,
-        name="vq_voice_converter", **kwargs)
+        speaker_adversary_weight=speaker_adversary_weight, name="vq_voice_converter", **kwargs)

@@ -7,6 +7,8 @@ from keras_ae._checks import check_number
 from keras_ae.layers import VectorQuantizer
 from keras_ae.models.voice_converter import LearnedSpeakers
 from keras_ae.models.voice_converter import VoiceConverter
+from keras_ae.models.voice_converter import _expect_dim
+from keras_ae.models.voice_converter import _network
 from keras_ae.models.voice_converter import weighted_mean
 from keras_ae.ops import warp_mel_frequencies
 from keras_ae.training import Player
@@ -48,6 +50,17 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
     bag_temperature)` (straight through). Then the logs also hold
     `bag_speaker_loss` and `bag_speaker_accuracy` (the classifier on this
     batch's bags, before the encoder's update) and `bag_confusion`.
+
+    With a `speaker_classifier` and `speaker_adversary_weight > 0`, another
+    player, that classifier, learns to name the speaker from the quantized
+    code sequence itself (`[codes, mask] -> logits`, e.g. convolutions and a
+    mean over frames; `speaker_adversary_steps` updates per batch), and the
+    encoder adds `speaker_adversary_weight · cross_entropy(uniform,
+    classifier(codes))` (the same domain-confusion loss), its gradient
+    reaching the encoder through the quantizer's straight-through estimate.
+    Then the logs hold `speaker_loss`, `speaker_accuracy` and
+    `speaker_confusion`. Where the bag adversary sees only how often each
+    code occurs, this one sees the codes in order, as the decoder does.
 
     With `cycle_weight > 0` the model also converts in training: each clip's
     codes are decoded in the voice of another training speaker drawn at
@@ -91,6 +104,15 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         cycle_weight: float >= 0, the weight of the code-cycle loss (see
             above); 0 (the default) does not convert in training. Needs at
             least 2 speakers.
+        speaker_classifier: a built Keras model `[codes, mask] -> logits`,
+            `(batch, code_dim)` per frame in, `(batch, len(speakers))` out,
+            or None (the default): the adversary on the code sequence (see
+            above). Needed when `speaker_adversary_weight > 0`.
+        speaker_adversary_weight: float >= 0, the weight of the encoder's
+            confusion loss against `speaker_classifier`; 0 (the default)
+            trains no adversary.
+        speaker_adversary_steps: int >= 1, the classifier's updates per
+            batch.
         **kwargs: `VoiceConverter` arguments (`sampling_rate`,
             `num_mel_bins`, `griffin_lim_iterations`) and `keras.Model`
             ones such as `name`.
@@ -126,7 +148,8 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
 
     def __init__(self, content_encoder, decoder, speakers, quantizer=None, jitter=0.0, seed=None,
                  bag_adversary_weight=0.0, bag_temperature=1.0, bag_adversary_steps=1,
-                 frequency_warp=0.0, cycle_weight=0.0, **kwargs):
+                 frequency_warp=0.0, cycle_weight=0.0, speaker_classifier=None,
+                 speaker_adversary_weight=0.0, speaker_adversary_steps=1, **kwargs):
         super().__init__(content_encoder, decoder, speakers, **kwargs)
         if quantizer is None:
             quantizer = VectorQuantizer(64, codebook_update="ema", kmeans_init=True,
@@ -163,6 +186,24 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             self.bag_loss_tracker = keras.metrics.Mean(name="bag_speaker_loss")
             self.bag_accuracy_tracker = keras.metrics.Mean(name="bag_speaker_accuracy")
             self.bag_confusion_tracker = keras.metrics.Mean(name="bag_confusion")
+        self.speaker_adversary_weight = check_number(
+            "speaker_adversary_weight", speaker_adversary_weight, low=0)
+        self.speaker_adversary_steps = check_int("speaker_adversary_steps",
+                                                 speaker_adversary_steps, 1)
+        if self.speaker_adversary_weight > 0 and speaker_classifier is None:
+            raise ValueError("`speaker_adversary_weight` > 0 needs a `speaker_classifier`. "
+                             f"Received: speaker_adversary_weight={speaker_adversary_weight}, "
+                             "speaker_classifier=None")
+        self.speaker_classifier = speaker_classifier
+        if speaker_classifier is not None:
+            _network(speaker_classifier, "speaker_classifier", 2)
+            _expect_dim(speaker_classifier.inputs[0], self.content_dim, "speaker_classifier",
+                        "its codes input", "the content encoder's output size")
+            _expect_dim(speaker_classifier.outputs[0], len(self.speakers), "speaker_classifier",
+                        "its output", "one logit per speaker")
+            self.speaker_loss_tracker = keras.metrics.Mean(name="speaker_loss")
+            self.speaker_accuracy_tracker = keras.metrics.Mean(name="speaker_accuracy")
+            self.speaker_confusion_tracker = keras.metrics.Mean(name="speaker_confusion")
         self.seed_generator = keras.random.SeedGenerator(seed, name="jitter_seed")
         self._add_speaker_embedding()
         self.vq_tracker = keras.metrics.Mean(name="vq_loss")
@@ -178,7 +219,8 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         """Codes per second of audio: one per log-mel frame."""
         return self.sampling_rate / self.log_mel.frame_step
 
-    def compile(self, optimizer="adam", bag_classifier_optimizer="adam", **kwargs):
+    def compile(self, optimizer="adam", bag_classifier_optimizer="adam",
+                speaker_classifier_optimizer="adam", **kwargs):
         """Configures the model for training.
 
         Args:
@@ -187,23 +229,32 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
                 `keras_ae.training.PlayerOptimizer` with one per player.
             bag_classifier_optimizer: the bag-of-codes speaker classifier's
                 optimizer, when `bag_adversary_weight > 0`.
+            speaker_classifier_optimizer: the code-sequence speaker
+                classifier's optimizer, when `speaker_adversary_weight > 0`.
             **kwargs: other `keras.Model.compile` arguments; `loss` and
                 `metrics` are not taken.
         """
-        if self.bag_adversary_weight > 0 and not isinstance(optimizer, PlayerOptimizer):
-            optimizer = PlayerOptimizer({"bag_classifier": bag_classifier_optimizer,
-                                         "converter": optimizer})
+        if len(self.players()) > 1 and not isinstance(optimizer, PlayerOptimizer):
+            optimizers = {"bag_classifier": bag_classifier_optimizer,
+                          "speaker_classifier": speaker_classifier_optimizer,
+                          "converter": optimizer}
+            optimizer = PlayerOptimizer({player.name: optimizers[player.name]
+                                         for player in self.players()})
         super().compile(optimizer=optimizer, **kwargs)
 
     def players(self):
         networks = [self.content_encoder, self.decoder, self.speaker_embedding]
         if self.quantizer.trainable_weights:  # a codebook learned by gradient
             networks.insert(1, self.quantizer)
-        converter = Player("converter", networks, self.training_loss)
-        if self.bag_adversary_weight == 0:
-            return [converter]
-        return [Player("bag_classifier", [self.bag_classifier], self._bag_classifier_loss,
-                       steps=self.bag_adversary_steps), converter]
+        players = []
+        if self.bag_adversary_weight > 0:
+            players.append(Player("bag_classifier", [self.bag_classifier],
+                                  self._bag_classifier_loss, steps=self.bag_adversary_steps))
+        if self.speaker_adversary_weight > 0:
+            players.append(Player("speaker_classifier", [self.speaker_classifier],
+                                  self._speaker_classifier_loss,
+                                  steps=self.speaker_adversary_steps))
+        return [*players, Player("converter", networks, self.training_loss)]
 
     def content(self, frames, mask, training=False):
         vectors = self.content_encoder([frames, mask], training=training)
@@ -232,11 +283,23 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
 
     def bag_speaker_loss(self, bags, labels, sample_weight=None):
         """`(cross entropy, accuracy)` of the bag-of-codes speaker classifier."""
-        logits = ops.cast(self.bag_classifier(bags), "float32")
-        entropy = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
-        correct = ops.cast(ops.equal(ops.cast(ops.argmax(logits, axis=-1), "int32"), labels),
-                           "float32")
-        return weighted_mean(entropy, sample_weight), weighted_mean(correct, sample_weight)
+        return _entropy_and_accuracy(self.bag_classifier(bags), labels, sample_weight)
+
+    def speaker_loss(self, codes, mask, labels, sample_weight=None, training=False):
+        """`(cross entropy, accuracy)` of the code-sequence speaker classifier."""
+        return _entropy_and_accuracy(self.speaker_classifier([codes, mask], training=training),
+                                     labels, sample_weight)
+
+    def _speaker_classifier_loss(self, x, y, sample_weight, training, shared):
+        labels = self._speaker_labels(y)
+        frames, mask = self._inputs(x, shared)
+        if "codes" not in shared:
+            shared["codes"] = ops.stop_gradient(self.content(frames, mask, training=training))
+        entropy, accuracy = self.speaker_loss(shared["codes"], mask, labels, sample_weight,
+                                              training)
+        self.speaker_loss_tracker.update_state(entropy)
+        self.speaker_accuracy_tracker.update_state(accuracy)
+        return entropy + regularization(self.speaker_classifier)
 
     def _bag_classifier_loss(self, x, y, sample_weight, training, shared):
         labels = self._speaker_labels(y)
@@ -273,11 +336,15 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         loss = error + vq_loss + regularization(
             self.content_encoder, self.quantizer, self.decoder, self.speaker_embedding)
         if self.bag_adversary_weight > 0:
-            logits = ops.cast(self.bag_classifier(bags), "float32")
-            confusion = weighted_mean(-ops.mean(ops.log_softmax(logits, axis=-1), axis=-1),
-                                      sample_weight)
+            confusion = _confusion(self.bag_classifier(bags), sample_weight)
             loss = loss + self.bag_adversary_weight * confusion
             self.bag_confusion_tracker.update_state(confusion)
+        if self.speaker_adversary_weight > 0:
+            # The codes before the jitter: what the classifier was trained on.
+            confusion = _confusion(self.speaker_classifier(
+                [outputs["quantized"], mask], training=training), sample_weight)
+            loss = loss + self.speaker_adversary_weight * confusion
+            self.speaker_confusion_tracker.update_state(confusion)
         if self.cycle_weight > 0:
             cycle = self.cycle_loss(outputs["quantized"], labels, mask, sample_weight, training)
             loss = loss + self.cycle_weight * cycle
@@ -407,4 +474,23 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             "bag_adversary_steps": self.bag_adversary_steps,
             "frequency_warp": self.frequency_warp,
             "cycle_weight": self.cycle_weight,
+            "speaker_classifier": (None if self.speaker_classifier is None else
+                                   keras.saving.serialize_keras_object(self.speaker_classifier)),
+            "speaker_adversary_weight": self.speaker_adversary_weight,
+            "speaker_adversary_steps": self.speaker_adversary_steps,
         }
+
+
+def _entropy_and_accuracy(logits, labels, sample_weight):
+    """`(cross entropy, accuracy)` of speaker logits against the speaker labels."""
+    logits = ops.cast(logits, "float32")
+    entropy = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+    correct = ops.cast(ops.equal(ops.cast(ops.argmax(logits, axis=-1), "int32"), labels),
+                       "float32")
+    return weighted_mean(entropy, sample_weight), weighted_mean(correct, sample_weight)
+
+
+def _confusion(logits, sample_weight):
+    """The domain-confusion loss: the cross entropy of speaker logits against uniform."""
+    log_probabilities = ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
+    return weighted_mean(-ops.mean(log_probabilities, axis=-1), sample_weight)

@@ -394,6 +394,22 @@ def _bag_model(**kwargs):
                                  bag_adversary_weight=1.0, **kwargs)
 
 
+def _code_adversary_model(**kwargs):
+    keras.utils.set_random_seed(0)
+    return vc.vq_voice_converter(["a", "b", "c"], num_codes=8, code_dim=4, channels=8, blocks=1,
+                                 speaker_adversary_weight=1.0, classifier_channels=8, **kwargs)
+
+
+# Each adversary: its model, its classifier's attribute, player, step argument and log names.
+ADVERSARIES = {
+    "bag": (lambda steps: _bag_model(bag_adversary_steps=steps), "bag_classifier",
+            "bag_adversary_steps", ["bag_speaker_loss", "bag_speaker_accuracy", "bag_confusion"]),
+    "codes": (lambda steps: _code_adversary_model(speaker_adversary_steps=steps),
+              "speaker_classifier", "speaker_adversary_steps",
+              ["speaker_loss", "speaker_accuracy", "speaker_confusion"]),
+}
+
+
 def test_bag_of_codes_is_the_hard_histogram_with_a_soft_gradient():
     model = _bag_model(bag_temperature=0.5)
     rng = np.random.default_rng(0)
@@ -418,15 +434,17 @@ def test_bag_of_codes_is_the_hard_histogram_with_a_soft_gradient():
         np.testing.assert_array_equal(grad[1, 4:], 0.0)
 
 
-def test_bag_adversary_players_logs_and_config(tmp_path):
-    model = _bag_model(bag_adversary_steps=2)
+@pytest.mark.parametrize("kind", sorted(ADVERSARIES))
+def test_adversary_players_logs_and_config(kind, tmp_path):
+    make, classifier, steps_argument, logs = ADVERSARIES[kind]
+    model = make(2)
     players = {p.name: p for p in model.players()}
-    assert list(players) == ["bag_classifier", "converter"]
-    assert players["bag_classifier"].steps == 2
-    assert [v.path for v in players["bag_classifier"].variables] == [
-        v.path for v in model.bag_classifier.trainable_weights]
+    assert list(players) == [classifier, "converter"]
+    assert players[classifier].steps == 2
+    assert [v.path for v in players[classifier].variables] == [
+        v.path for v in getattr(model, classifier).trainable_weights]
     for moving in players:
-        model = _bag_model(bag_adversary_steps=2)
+        model = make(2)
         players = {p.name: p for p in model.players()}
         before = {name: _values(p.variables) for name, p in players.items()}
         x, y = tiny_models.batch("vq_vc")
@@ -438,18 +456,20 @@ def test_bag_adversary_players_logs_and_config(tmp_path):
             moved = [not np.array_equal(a, b)
                      for a, b in zip(before[name], _values(player.variables))]
             assert any(moved) if name == moving else not any(moved), (moving, name)
-    assert {"bag_speaker_loss", "bag_speaker_accuracy", "bag_confusion"} <= set(history.history)
-    assert np.isfinite(history.history["bag_confusion"][0])
-    path = str(tmp_path / "bag.keras")
+    assert set(logs) <= set(history.history)
+    # The confusion is a cross entropy against uniform over 3 speakers: at least log 3.
+    assert history.history[logs[2]][0] >= np.log(3) - 1e-4
+    path = str(tmp_path / f"{kind}.keras")
     model.save(path)
     loaded = keras.saving.load_model(path)
-    assert (loaded.bag_adversary_weight, loaded.bag_adversary_steps) == (1.0, 2)
-    for a, b in zip(_values(model.bag_classifier.weights), _values(loaded.bag_classifier.weights)):
+    assert getattr(loaded, steps_argument) == 2
+    for a, b in zip(_values(getattr(model, classifier).weights),
+                    _values(getattr(loaded, classifier).weights)):
         np.testing.assert_array_equal(a, b)
-    # Without the adversary there is no classifier and one player.
+    # Without an adversary there is no classifier and one player.
     plain = vc.vq_voice_converter(["a", "b"], num_codes=8, code_dim=4, channels=8, blocks=1)
     assert [p.name for p in plain.players()] == ["converter"]
-    assert not hasattr(plain, "bag_classifier")
+    assert not hasattr(plain, "bag_classifier") and plain.speaker_classifier is None
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -457,10 +477,28 @@ def test_bag_adversary_players_logs_and_config(tmp_path):
     ({"bag_adversary_weight": float("nan")}, "bag_adversary_weight"),
     ({"bag_temperature": 0.0}, "bag_temperature.*> 0"),
     ({"bag_adversary_steps": 0}, "bag_adversary_steps.*0"),
+    ({"speaker_adversary_weight": -0.5}, "speaker_adversary_weight.*-0.5"),
+    ({"speaker_adversary_weight": 1.0, "speaker_adversary_steps": 0},
+     "speaker_adversary_steps.*0"),
 ])
-def test_bag_adversary_arguments_are_checked(kwargs, match):
+def test_adversary_arguments_are_checked(kwargs, match):
     with pytest.raises(ValueError, match=match):
         vc.vq_voice_converter(["a"], **kwargs)
+
+
+def test_code_adversary_needs_a_classifier_of_the_right_shape():
+    def build(**kwargs):
+        return VQVoiceConverter(vc.content_encoder(4, 8, 1), vc.decoder(4, 8, 8, 1), ["a", "b"],
+                                quantizer=VectorQuantizer(8, name="quantizer"), **kwargs)
+
+    with pytest.raises(ValueError, match="needs a `speaker_classifier`"):
+        build(speaker_adversary_weight=0.5)
+    with pytest.raises(ValueError, match="one logit per speaker"):
+        build(speaker_classifier=vc.speaker_classifier(3, 4, channels=8),
+              speaker_adversary_weight=0.5)
+    with pytest.raises(ValueError, match="content encoder's output size"):
+        build(speaker_classifier=vc.speaker_classifier(2, 6, channels=8),
+              speaker_adversary_weight=0.5)
 
 
 def _adapted_padded_pair(model):
