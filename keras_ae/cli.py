@@ -15,7 +15,7 @@ def _recipes():
         return []
     return sorted(f[:-3] for f in os.listdir(RECIPES_DIR)
                   if f.endswith(".py") and f[:-3] not in ("common", "update_cards", "voice_common",
-                                                          "summarizer_common")
+                                                          "summarizer_common", "vq_vc_diagnose")
                   and not f.startswith("_"))
 
 
