@@ -8,7 +8,8 @@ from keras_ae.models.voice_converter import LearnedSpeakers
 from keras_ae.models.voice_converter import VoiceConverter
 from keras_ae.models.voice_converter import _expect_dim
 from keras_ae.models.voice_converter import _network
-from keras_ae.models.voice_converter import weighted_mean
+from keras_ae.models.voice_converter import confusion_loss
+from keras_ae.models.voice_converter import speaker_entropy_and_accuracy
 from keras_ae.training import Player
 from keras_ae.training import PlayerOptimizer
 from keras_ae.training import regularization
@@ -177,17 +178,8 @@ class AdversarialVoiceConverter(LearnedSpeakers, VoiceConverter):
 
     def speaker_loss(self, content, mask, labels, sample_weight=None, training=False):
         """`(cross entropy, accuracy)` of the classifier on a content code."""
-        logits = self.speaker_logits(content, mask, training=training)
-        entropy = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
-        correct = ops.cast(ops.equal(ops.cast(ops.argmax(logits, axis=-1), "int32"), labels),
-                           "float32")
-        return weighted_mean(entropy, sample_weight), weighted_mean(correct, sample_weight)
-
-    def _inputs(self, x, shared):
-        if "frames" not in shared:
-            frames, mask = self.features(x)
-            shared["frames"], shared["mask"] = ops.stop_gradient(frames), ops.stop_gradient(mask)
-        return shared["frames"], shared["mask"]
+        return speaker_entropy_and_accuracy(
+            self.speaker_logits(content, mask, training=training), labels, sample_weight)
 
     def _classifier_loss(self, x, y, sample_weight, training, shared):
         labels = self._speaker_labels(y)
@@ -211,8 +203,7 @@ class AdversarialVoiceConverter(LearnedSpeakers, VoiceConverter):
             entropy, accuracy = self.speaker_loss(content, mask, labels, sample_weight, training)
             if self.adversarial_loss == "uniform":
                 logits = self.speaker_logits(content, mask, training=training)
-                confusion = -ops.mean(ops.log_softmax(logits, axis=-1), axis=-1)
-                loss = error + weight * weighted_mean(confusion, sample_weight)
+                loss = error + weight * confusion_loss(logits, sample_weight)
             else:
                 loss = error - weight * entropy
         else:

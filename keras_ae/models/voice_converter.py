@@ -141,6 +141,16 @@ class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
             frames = frames * mask[..., None]
         return frames, mask
 
+    def _inputs(self, x, shared):
+        """`features(x)`, computed once per batch and kept (without gradient) in the
+        `shared` dict that a step's players pass along; `shared=None` computes them."""
+        if shared is None:
+            return self.features(x)
+        if "frames" not in shared:
+            frames, mask = self.features(x)
+            shared["frames"], shared["mask"] = ops.stop_gradient(frames), ops.stop_gradient(mask)
+        return shared["frames"], shared["mask"]
+
     def standardise(self, log_mel):
         """Log-mel frames → the networks' features (per-band standardised)."""
         return (ops.cast(log_mel, "float32") - self.feature_mean) / self.feature_std
@@ -446,6 +456,23 @@ def weighted_mean(values, sample_weight=None):
         return ops.mean(values)
     weight = ops.cast(ops.reshape(sample_weight, (-1,)), "float32")
     return ops.sum(values * weight) / ops.maximum(ops.sum(weight), 1e-12)
+
+
+def speaker_entropy_and_accuracy(logits, labels, sample_weight=None):
+    """`(cross entropy, accuracy)` of speaker logits `(batch, speakers)` against the int
+    speaker labels, each a (weighted) mean over the batch."""
+    logits = ops.cast(logits, "float32")
+    entropy = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+    correct = ops.cast(ops.equal(ops.cast(ops.argmax(logits, axis=-1), "int32"), labels),
+                       "float32")
+    return weighted_mean(entropy, sample_weight), weighted_mean(correct, sample_weight)
+
+
+def confusion_loss(logits, sample_weight=None):
+    """The domain-confusion loss (Tzeng et al. 2015): the cross entropy of speaker logits
+    against the uniform distribution, a (weighted) mean over the batch."""
+    log_probabilities = ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
+    return weighted_mean(-ops.mean(log_probabilities, axis=-1), sample_weight)
 
 
 def _run(network, *arrays):

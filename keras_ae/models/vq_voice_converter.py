@@ -9,6 +9,8 @@ from keras_ae.models.voice_converter import LearnedSpeakers
 from keras_ae.models.voice_converter import VoiceConverter
 from keras_ae.models.voice_converter import _expect_dim
 from keras_ae.models.voice_converter import _network
+from keras_ae.models.voice_converter import confusion_loss
+from keras_ae.models.voice_converter import speaker_entropy_and_accuracy
 from keras_ae.models.voice_converter import weighted_mean
 from keras_ae.ops import warp_mel_frequencies
 from keras_ae.training import Player
@@ -261,14 +263,6 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         return self.quantizer.quantize_with_loss(vectors, training=False,
                                                  mask=ops.cast(mask, "bool"))["quantized"]
 
-    def _inputs(self, x, shared):
-        if shared is None:
-            return self.features(x)
-        if "frames" not in shared:
-            frames, mask = self.features(x)
-            shared["frames"], shared["mask"] = ops.stop_gradient(frames), ops.stop_gradient(mask)
-        return shared["frames"], shared["mask"]
-
     def bag_of_codes(self, vectors, mask):
         """Each clip's share of frames per code, `(batch, num_codes)`, over real frames:
         the hard histogram, with the gradient of the soft assignment
@@ -283,12 +277,12 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
 
     def bag_speaker_loss(self, bags, labels, sample_weight=None):
         """`(cross entropy, accuracy)` of the bag-of-codes speaker classifier."""
-        return _entropy_and_accuracy(self.bag_classifier(bags), labels, sample_weight)
+        return speaker_entropy_and_accuracy(self.bag_classifier(bags), labels, sample_weight)
 
     def speaker_loss(self, codes, mask, labels, sample_weight=None, training=False):
         """`(cross entropy, accuracy)` of the code-sequence speaker classifier."""
-        return _entropy_and_accuracy(self.speaker_classifier([codes, mask], training=training),
-                                     labels, sample_weight)
+        return speaker_entropy_and_accuracy(
+            self.speaker_classifier([codes, mask], training=training), labels, sample_weight)
 
     def _speaker_classifier_loss(self, x, y, sample_weight, training, shared):
         labels = self._speaker_labels(y)
@@ -336,12 +330,12 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         loss = error + vq_loss + regularization(
             self.content_encoder, self.quantizer, self.decoder, self.speaker_embedding)
         if self.bag_adversary_weight > 0:
-            confusion = _confusion(self.bag_classifier(bags), sample_weight)
+            confusion = confusion_loss(self.bag_classifier(bags), sample_weight)
             loss = loss + self.bag_adversary_weight * confusion
             self.bag_confusion_tracker.update_state(confusion)
         if self.speaker_adversary_weight > 0:
             # The codes before the jitter: what the classifier was trained on.
-            confusion = _confusion(self.speaker_classifier(
+            confusion = confusion_loss(self.speaker_classifier(
                 [outputs["quantized"], mask], training=training), sample_weight)
             loss = loss + self.speaker_adversary_weight * confusion
             self.speaker_confusion_tracker.update_state(confusion)
@@ -480,17 +474,3 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             "speaker_adversary_steps": self.speaker_adversary_steps,
         }
 
-
-def _entropy_and_accuracy(logits, labels, sample_weight):
-    """`(cross entropy, accuracy)` of speaker logits against the speaker labels."""
-    logits = ops.cast(logits, "float32")
-    entropy = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
-    correct = ops.cast(ops.equal(ops.cast(ops.argmax(logits, axis=-1), "int32"), labels),
-                       "float32")
-    return weighted_mean(entropy, sample_weight), weighted_mean(correct, sample_weight)
-
-
-def _confusion(logits, sample_weight):
-    """The domain-confusion loss: the cross entropy of speaker logits against uniform."""
-    log_probabilities = ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
-    return weighted_mean(-ops.mean(log_probabilities, axis=-1), sample_weight)
