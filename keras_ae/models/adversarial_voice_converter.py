@@ -6,8 +6,7 @@ from keras_ae._checks import check_number
 from keras_ae.layers import GradientReversal
 from keras_ae.models.voice_converter import LearnedSpeakers
 from keras_ae.models.voice_converter import VoiceConverter
-from keras_ae.models.voice_converter import _expect_dim
-from keras_ae.models.voice_converter import _network
+from keras_ae.models.voice_converter import _speaker_classifier
 from keras_ae.models.voice_converter import confusion_loss
 from keras_ae.models.voice_converter import speaker_entropy_and_accuracy
 from keras_ae.training import Player
@@ -122,11 +121,8 @@ class AdversarialVoiceConverter(LearnedSpeakers, VoiceConverter):
         adversarial_weight = check_number("adversarial_weight", adversarial_weight, low=0)
         ramp_steps = check_int("ramp_steps", ramp_steps, 0)
         classifier_steps = check_int("classifier_steps", classifier_steps, 1)
-        self.speaker_classifier = _network(speaker_classifier, "speaker_classifier", 2)
-        _expect_dim(self.speaker_classifier.inputs[0], self.content_dim, "speaker_classifier",
-                    "its content input", "the content encoder's output size")
-        _expect_dim(self.speaker_classifier.outputs[0], len(self.speakers),
-                    "speaker_classifier", "its output", "one logit per speaker")
+        self.speaker_classifier = _speaker_classifier(speaker_classifier, self.content_dim,
+                                                      len(self.speakers), "content")
         self.mode = mode
         self.adversarial_weight = adversarial_weight
         self.ramp_steps = ramp_steps

@@ -489,6 +489,17 @@ def _network(value, name, inputs):
     return value
 
 
+def _speaker_classifier(classifier, content_dim, num_speakers, what):
+    """`classifier` checked as a built `[content, mask] -> logits` model reading `what`
+    (`content_dim` channels per frame) and giving one logit per speaker."""
+    _network(classifier, "speaker_classifier", 2)
+    _expect_dim(classifier.inputs[0], content_dim, "speaker_classifier", f"its {what} input",
+                "the content encoder's output size")
+    _expect_dim(classifier.outputs[0], num_speakers, "speaker_classifier", "its output",
+                "one logit per speaker")
+    return classifier
+
+
 def _last_dim(tensor, name):
     dim = tensor.shape[-1]
     if dim is None:

@@ -7,8 +7,7 @@ from keras_ae._checks import check_number
 from keras_ae.layers import VectorQuantizer
 from keras_ae.models.voice_converter import LearnedSpeakers
 from keras_ae.models.voice_converter import VoiceConverter
-from keras_ae.models.voice_converter import _expect_dim
-from keras_ae.models.voice_converter import _network
+from keras_ae.models.voice_converter import _speaker_classifier
 from keras_ae.models.voice_converter import confusion_loss
 from keras_ae.models.voice_converter import speaker_entropy_and_accuracy
 from keras_ae.models.voice_converter import weighted_mean
@@ -198,11 +197,7 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
                              "speaker_classifier=None")
         self.speaker_classifier = speaker_classifier
         if speaker_classifier is not None:
-            _network(speaker_classifier, "speaker_classifier", 2)
-            _expect_dim(speaker_classifier.inputs[0], self.content_dim, "speaker_classifier",
-                        "its codes input", "the content encoder's output size")
-            _expect_dim(speaker_classifier.outputs[0], len(self.speakers), "speaker_classifier",
-                        "its output", "one logit per speaker")
+            _speaker_classifier(speaker_classifier, self.content_dim, len(self.speakers), "codes")
             self.speaker_loss_tracker = keras.metrics.Mean(name="speaker_loss")
             self.speaker_accuracy_tracker = keras.metrics.Mean(name="speaker_accuracy")
             self.speaker_confusion_tracker = keras.metrics.Mean(name="speaker_confusion")
@@ -473,4 +468,3 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             "speaker_adversary_weight": self.speaker_adversary_weight,
             "speaker_adversary_steps": self.speaker_adversary_steps,
         }
-
