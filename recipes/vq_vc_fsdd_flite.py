@@ -151,10 +151,19 @@ def phones(files, frame_counts, alignments):
     return [phone_labels(alignments[f], n) for f, n in zip(files, frame_counts)]
 
 
-def frame_features(model, waves, cpc, mfcc):
-    """Frame features of each clip, by name, all at 100 frames per second."""
-    log_mel = [(m - np.asarray(model.feature_mean)) / np.asarray(model.feature_std)
-               for m in model._log_mels(waves)]
+def log_mel_statistics(model, waves):
+    """Mean and standard deviation per band of `waves`' log-mel frames: the baselines'
+    standardisation, from the probes' own training clips (not the model's `adapt`
+    statistics, so that no baseline depends on the model under test)."""
+    frames = np.concatenate(model._log_mels(waves))
+    return frames.mean(0), np.maximum(frames.std(0), 1e-6)
+
+
+def frame_features(model, waves, cpc, mfcc, statistics):
+    """Frame features of each clip, by name, all at 100 frames per second; log-mel
+    standardised with `statistics`, `(mean, std)` per band."""
+    mean, std = statistics
+    log_mel = [(m - mean) / std for m in model._log_mels(waves)]
     counts = [len(m) for m in log_mel]
     out = {"codes": model.encode_content(waves), "log_mel": log_mel,
            "mfcc": [np.asarray(mfcc(w[None]))[0][:n] for w, n in zip(waves, counts)]}
@@ -201,8 +210,9 @@ def code_measures(model, data, args):
         cpc = None
     mfcc = keras_ae.layers.MFCC(sampling_rate=model.sampling_rate, num_coefficients=13,
                                 deltas=2)
-    train_features = frame_features(model, train_waves, cpc, mfcc)
-    test_features = frame_features(model, test_waves, cpc, mfcc)
+    statistics = log_mel_statistics(model, train_waves)
+    train_features = frame_features(model, train_waves, cpc, mfcc, statistics)
+    test_features = frame_features(model, test_waves, cpc, mfcc, statistics)
     centroids = kmeans(train_features["log_mel"], k, seed=args.seed)
     kmeans_train = [nearest_centroid(m, centroids) for m in train_features["log_mel"]]
     kmeans_test = [nearest_centroid(m, centroids) for m in test_features["log_mel"]]
@@ -230,14 +240,15 @@ def code_measures(model, data, args):
         bag_of_codes(model.encode(digit_test), k), data.test[2], epochs=200, batch_size=64)
     def kmeans_bags(waves):
         return bag_of_codes([nearest_centroid(m, centroids) for m in
-                             frame_features(model, waves, None, mfcc)["log_mel"]], k)
+                             frame_features(model, waves, None, mfcc, statistics)["log_mel"]], k)
 
     metrics["digit_speaker_from_kmeans_codes"] = linear_probe(
         kmeans_bags(digit_train), data.train[2][::3], kmeans_bags(digit_test), data.test[2],
         epochs=200, batch_size=64)
     # ABX on the digit test takes.
     waves, digits, speakers, _ = data.test
-    features = frame_features(model, waves, cpc, mfcc)
+    features = frame_features(model, waves, cpc, mfcc,
+                              log_mel_statistics(model, data.train[0][::3]))
     for name, clips in features.items():
         metrics[f"abx_error_{name}"] = abx_error(clips, digits, speakers, seed=args.seed)
     metrics["bitrate_bits_per_second"] = bitrate(test_codes, model.frames_per_second)

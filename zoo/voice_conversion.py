@@ -11,6 +11,7 @@ one vector per 10 ms frame.
 import keras
 from keras import ops
 
+from keras_ae._checks import check_int
 from keras_ae.layers import AdaptiveInstanceNormalization
 from keras_ae.layers import InstanceNormalization
 from keras_ae.layers import VectorQuantizer
@@ -98,19 +99,24 @@ def speaker_classifier(num_speakers, content_dim=16, channels=128, blocks=2, ker
 
 
 def decoder(content_dim=16, speaker_dim=64, channels=128, blocks=3, kernel_size=5, adain=False,
-            num_mel_bins=NUM_MEL_BINS, name="decoder"):
+            num_mel_bins=NUM_MEL_BINS, dilation_growth=1, name="decoder"):
     """`[content, speaker_vector, mask] -> frames`.
 
     The speaker vector enters every block: added to its channels (after a
     learned projection) when `adain=False`, through
-    `AdaptiveInstanceNormalization` when `adain=True`.
+    `AdaptiveInstanceNormalization` when `adain=True`. Block `i`'s
+    convolution has dilation `dilation_growth ** i`: with 2, the decoder
+    sees `1 + (kernel_size - 1) * (2 ** blocks - 1)` frames (29 for 3 blocks
+    of kernel 5) at the cost of `blocks` (13 frames without dilation).
     """
+    dilation_growth = check_int("dilation_growth", dilation_growth, 1)
     content, mask = _inputs(content_dim, "content"), _mask_input()
     speaker = keras.Input((speaker_dim,), name="speaker_vector")
     h = _masked(keras.layers.Conv1D(channels, 1, name="project")(content), mask)
     boolean = ops.cast(mask, "bool")
     for i in range(blocks):
-        r = keras.layers.Conv1D(channels, kernel_size, padding="same", name=f"block_conv_{i}")(h)
+        r = keras.layers.Conv1D(channels, kernel_size, padding="same",
+                                dilation_rate=dilation_growth ** i, name=f"block_conv_{i}")(h)
         r = _masked(r, mask)
         if adain:
             r = AdaptiveInstanceNormalization(name=f"block_adain_{i}")(
@@ -164,7 +170,8 @@ def adain_voice_converter(speakers, content_dim=16, speaker_dim=64, channels=128
 
 def vq_voice_converter(speakers, num_codes=64, code_dim=16, speaker_dim=64, channels=128,
                        blocks=3, jitter=0.0, instance_norm=False, seed=0, decoder_adain=False,
-                       speaker_adversary_weight=0.0, classifier_channels=64, **kwargs):
+                       speaker_adversary_weight=0.0, classifier_channels=64,
+                       decoder_dilation_growth=1, **kwargs):
     """`VQVoiceConverter` with these networks (as in `vq_vc_fsdd_flite`).
 
     The content encoder (by default without instance normalisation: the
@@ -176,7 +183,9 @@ def vq_voice_converter(speakers, num_codes=64, code_dim=16, speaker_dim=64, chan
     (`AdaptiveInstanceNormalization`, as in `adain_voice_converter`).
     With `speaker_adversary_weight > 0`, a `speaker_classifier` of
     `classifier_channels` channels reads the speaker off the code sequence
-    and the encoder learns to confuse it.
+    and the encoder learns to confuse it. With `decoder_dilation_growth=2`
+    the decoder's blocks are dilated 1, 2, 4, ... (a wider view of the
+    codes at the same cost).
     """
     if speaker_adversary_weight > 0:
         kwargs["speaker_classifier"] = speaker_classifier(
@@ -185,6 +194,7 @@ def vq_voice_converter(speakers, num_codes=64, code_dim=16, speaker_dim=64, chan
                                 dead_code_threshold=1.0, seed=seed, name="quantizer")
     return VQVoiceConverter(
         content_encoder(code_dim, channels, blocks, instance_norm=instance_norm),
-        decoder(code_dim, speaker_dim, channels, blocks, adain=decoder_adain),
+        decoder(code_dim, speaker_dim, channels, blocks, adain=decoder_adain,
+                dilation_growth=decoder_dilation_growth),
         speakers=list(speakers), quantizer=quantizer, jitter=jitter, seed=seed,
         speaker_adversary_weight=speaker_adversary_weight, name="vq_voice_converter", **kwargs)

@@ -593,3 +593,31 @@ def test_cycle_loss_reencodes_the_conversion_and_trains_only_the_encoder(tmp_pat
             vc.vq_voice_converter(["a", "b"], cycle_weight=bad)
     with pytest.raises(ValueError, match="at least 2 speakers"):
         vc.vq_voice_converter(["a"], cycle_weight=1.0)
+
+
+@pytest.mark.parametrize("growth, reach", [(1, 6), (2, 14)])
+def test_decoder_dilation_widens_what_a_frame_sees(growth, reach, tmp_path):
+    """A change of one code moves exactly the frames within the receptive field: 3 blocks
+    of kernel 5 reach 2 * (1 + 1 + 1) = 6 frames each way, dilated 1, 2, 4 they reach 14."""
+    keras.utils.set_random_seed(0)
+    decoder = vc.decoder(4, 8, 8, 3, dilation_growth=growth)
+    rng = np.random.default_rng(0)
+    codes = rng.normal(size=(1, 40, 4)).astype("float32")
+    speaker, mask = rng.normal(size=(1, 8)).astype("float32"), np.ones((1, 40), "float32")
+    changed = codes.copy()
+    changed[0, 20] += 3.0
+    moved = np.abs(keras.ops.convert_to_numpy(decoder([changed, speaker, mask]))
+                   - keras.ops.convert_to_numpy(decoder([codes, speaker, mask]))).max(-1)[0]
+    assert np.all(moved[20 - reach:20 + reach + 1] > 0)
+    np.testing.assert_array_equal(moved[:20 - reach], 0.0)
+    np.testing.assert_array_equal(moved[20 + reach + 1:], 0.0)
+    model = vc.vq_voice_converter(["a", "b"], num_codes=8, code_dim=4, channels=8, blocks=3,
+                                  decoder_dilation_growth=growth)
+    path = str(tmp_path / "dilated.keras")
+    model.save(path)
+    rates = [layer.dilation_rate for layer in keras.saving.load_model(path).decoder.layers
+             if layer.name.startswith("block_conv_")]
+    assert rates == [(growth ** i,) for i in range(3)]
+    for bad in (0, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="dilation_growth"):
+            vc.decoder(4, 8, 8, 3, dilation_growth=bad)
