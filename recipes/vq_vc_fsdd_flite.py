@@ -162,19 +162,22 @@ def phones(files, frame_counts, alignments):
     return [phone_labels(alignments[f], n) for f, n in zip(files, frame_counts)]
 
 
-def log_mel_statistics(model, waves):
-    """Mean and standard deviation per band of `waves`' log-mel frames: the baselines'
-    standardisation, from the probes' own training clips (not the model's `adapt`
-    statistics, so that no baseline depends on the model under test)."""
-    frames = np.concatenate(model._log_mels(waves))
-    return frames.mean(0), np.maximum(frames.std(0), 1e-6)
-
-
-def frame_features(model, waves, cpc, mfcc, statistics):
-    """Frame features of each clip, by name, all at 100 frames per second; log-mel
-    standardised with `statistics`, `(mean, std)` per band."""
+def standardised(log_mels, statistics=None):
+    """`(log_mels standardised per band, (mean, std))`. The baselines' statistics come from
+    their own training clips (`statistics=None`: these clips'), never from the model's
+    `adapt`, so that no baseline depends on the model under test."""
+    if statistics is None:
+        frames = np.concatenate(log_mels)
+        statistics = frames.mean(0), np.maximum(frames.std(0), 1e-6)
     mean, std = statistics
-    log_mel = [(m - mean) / std for m in model._log_mels(waves)]
+    return [(m - mean) / std for m in log_mels], statistics
+
+
+def frame_features(model, waves, cpc, mfcc, statistics=None):
+    """`(features, statistics)`: frame features of each clip, by name, all at 100 frames
+    per second, and the `(mean, std)` per band that standardised the log-mel (by default
+    these clips' own, see `standardised`)."""
+    log_mel, statistics = standardised(model._log_mels(waves), statistics)
     counts = [len(m) for m in log_mel]
     out = {"codes": model.encode_content(waves), "log_mel": log_mel,
            "mfcc": [np.asarray(mfcc(w[None]))[0][:n] for w, n in zip(waves, counts)]}
@@ -184,7 +187,7 @@ def frame_features(model, waves, cpc, mfcc, statistics):
             c = np.asarray(cpc.encode(w[None]))[0][:n]
             context.append(np.pad(c, ((0, n - len(c)), (0, 0)), mode="edge"))
         out["cpc"] = context
-    return out
+    return out, statistics
 
 
 def frame_probe(train, train_labels, test, test_labels, every=3):
@@ -221,9 +224,8 @@ def code_measures(model, data, args):
         cpc = None
     mfcc = keras_ae.layers.MFCC(sampling_rate=model.sampling_rate, num_coefficients=13,
                                 deltas=2)
-    statistics = log_mel_statistics(model, train_waves)
-    train_features = frame_features(model, train_waves, cpc, mfcc, statistics)
-    test_features = frame_features(model, test_waves, cpc, mfcc, statistics)
+    train_features, statistics = frame_features(model, train_waves, cpc, mfcc)
+    test_features, _ = frame_features(model, test_waves, cpc, mfcc, statistics)
     centroids = kmeans(train_features["log_mel"], k, seed=args.seed)
     kmeans_train = [nearest_centroid(m, centroids) for m in train_features["log_mel"]]
     kmeans_test = [nearest_centroid(m, centroids) for m in test_features["log_mel"]]
@@ -250,16 +252,16 @@ def code_measures(model, data, args):
         bag_of_codes(model.encode(digit_train), k), data.train[2][::3],
         bag_of_codes(model.encode(digit_test), k), data.test[2], epochs=200, batch_size=64)
     def kmeans_bags(waves):
-        return bag_of_codes([nearest_centroid(m, centroids) for m in
-                             frame_features(model, waves, None, mfcc, statistics)["log_mel"]], k)
+        frames, _ = standardised(model._log_mels(waves), statistics)
+        return bag_of_codes([nearest_centroid(m, centroids) for m in frames], k)
 
     metrics["digit_speaker_from_kmeans_codes"] = linear_probe(
         kmeans_bags(digit_train), data.train[2][::3], kmeans_bags(digit_test), data.test[2],
         epochs=200, batch_size=64)
     # ABX on the digit test takes.
     waves, digits, speakers, _ = data.test
-    features = frame_features(model, waves, cpc, mfcc,
-                              log_mel_statistics(model, data.train[0][::3]))
+    _, digit_statistics = standardised(model._log_mels(data.train[0][::3]))
+    features, _ = frame_features(model, waves, cpc, mfcc, digit_statistics)
     for name, clips in features.items():
         metrics[f"abx_error_{name}"] = abx_error(clips, digits, speakers, seed=args.seed)
     metrics["bitrate_bits_per_second"] = bitrate(test_codes, model.frames_per_second)
