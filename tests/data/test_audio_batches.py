@@ -21,6 +21,21 @@ def test_padded_batches_carry_a_mask():
         assert mask[row, :n].all() and not mask[row, n:].any() and not waves[row, n:].any()
 
 
+def test_pad_to_multiple_rounds_the_length_up_and_masks_the_extra():
+    clips = _clips(4)  # lengths 20..23
+    batches = list(audio_batches(clips, labels=np.arange(4), batch_size=3, pad_to_multiple=8))
+    shapes = [tuple(waves.shape) for (waves, _), _ in batches]
+    assert shapes == [(3, 24), (1, 24)]  # 22 and 23 rounded up to 24
+    for (waves, mask), labels in batches:
+        for row, label in enumerate(labels.numpy()):
+            n = len(clips[label])
+            np.testing.assert_array_equal(waves.numpy()[row, :n], clips[label])
+            assert mask.numpy()[row, :n].all() and not mask.numpy()[row, n:].any()
+            assert not waves.numpy()[row, n:].any()
+    (waves, mask), = audio_batches([np.ones(16, "float32")], pad_to_multiple=8)
+    assert waves.shape == mask.shape == (1, 16)  # already a multiple: unchanged
+
+
 def test_crops_are_windows_of_their_clip_and_change_every_epoch():
     clips = _clips(10)
     dataset = audio_batches(clips, labels=np.arange(10), batch_size=10, crop_length=6,
@@ -58,6 +73,8 @@ def test_without_labels_only_the_audio():
     ({"waveforms": [np.zeros(0)]}, r"waveforms\[0\]"),
     ({"batch_size": 0}, "batch_size=0"),
     ({"crop_length": 0}, "crop_length=0"),
+    ({"pad_to_multiple": 0}, "pad_to_multiple=0"),
+    ({"pad_to_multiple": 8, "crop_length": 4}, "pad_to_multiple=8"),
     ({"labels": np.arange(3)}, "one entry per clip"),
 ])
 def test_bad_arguments(kwargs, match):
