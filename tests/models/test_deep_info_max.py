@@ -173,6 +173,7 @@ def test_mixed_precision_step_is_finite(policy):
 # --- real data: it learns ----------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the default run must stay under 20 minutes on 2 cores
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow",
                     reason="a real-data run, once; the step itself is tested on every backend")
 def test_learns_on_fashion_mnist_beyond_random_weights(data_dir):

@@ -60,6 +60,7 @@ ON_TENSORFLOW = pytest.mark.skipif(
     reason="the same batching as above, which runs on every backend; real-size once")
 
 
+@pytest.mark.slow  # the default run must stay under 20 minutes on 2 cores
 @ON_TENSORFLOW
 def test_encodes_all_60000_training_images_in_one_call(data_dir):
     """The shipped DIM preset on every Fashion-MNIST training image at once

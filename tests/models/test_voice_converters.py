@@ -151,7 +151,9 @@ def test_convert_takes_clips_of_any_length_in_any_batches(kind):
         np.testing.assert_allclose(a, b, atol=1e-3 * np.abs(a).max())
     # A 2-d array is a batch of clips of one length.
     stacked = model.convert(np.stack(clips[:1] * 2), target)
-    np.testing.assert_allclose(stacked[0], stacked[1], atol=1e-5)
+    # Not bit for bit: float32 rows at different offsets may round differently (SIMD
+    # alignment), and Griffin-Lim's iterations grow that (7e-5 of 0.16 seen on AdaIN).
+    np.testing.assert_allclose(stacked[0], stacked[1], atol=1e-3 * np.abs(stacked[0]).max())
     assert [len(w) for w in model.resynthesize(clips, batch_size=2)] == [1200, 700, 2100, 300]
     codes = model.encode_content(clips, batch_size=2)
     alone = model.encode_content([clips[2]])
@@ -266,6 +268,7 @@ def test_save_load_and_preset_round_trips(kind, tmp_path):
             np.testing.assert_allclose(a, b, atol=1e-5)
 
 
+@pytest.mark.slow  # the default run must stay under 20 minutes on 2 cores
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow",
                     reason="a real-data run, once; the step itself is tested on every backend")
 def test_on_real_speech_the_adversary_empties_the_code_of_the_speaker(data_dir):
