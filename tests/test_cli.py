@@ -11,6 +11,7 @@ from keras_ae.cli import main
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 
+@pytest.mark.slow  # the default run must stay under 20 minutes on 2 cores
 def test_demo_learns_on_real_data(data_dir, tmp_path, capsys):
     results = demo.run(data_path=os.path.join(data_dir, "fashion-mnist"), train_size=3000,
                        epochs=2, verbose=0, logdir=str(tmp_path / "logs"))

@@ -439,6 +439,7 @@ def _codes_used_on_fashion_mnist(data_dir, steps, **options):
     return float(np.mean(np.bincount(codes.ravel(), minlength=256) > 0))
 
 
+@pytest.mark.slow  # the default run must stay under 20 minutes on 2 cores
 def test_defaults_use_the_codebook_where_the_papers_settings_collapse(data_dir):
     # 600 steps: EMA usage (decay 0.99) of a code k-means gave ~12 vectors a batch
     # takes ~250 steps to fall below 1, when restarts begin. Measured on

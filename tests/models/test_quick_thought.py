@@ -144,6 +144,7 @@ def books():
     return out
 
 
+@pytest.mark.slow  # the default run must stay under 20 minutes on 2 cores
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow",
                     reason="a real-data run, once; the step itself is tested on every backend")
 def test_learns_neighbours_on_real_text(books):

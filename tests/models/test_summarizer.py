@@ -154,6 +154,7 @@ def test_each_player_moves_only_its_own_weights():
     assert 1 <= logs["summary_length"] <= 3 and logs["generator_entropy"] > 0
 
 
+@pytest.mark.slow  # the default run must stay under 20 minutes on 2 cores
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow",
                     reason="15 epochs, once; the step itself is tested on every backend")
 def test_pretraining_imitates_the_target_positions():
@@ -243,6 +244,7 @@ def test_arguments_are_checked(kwargs, match):
                                  units=4)
 
 
+@pytest.mark.slow  # the default run must stay under 20 minutes on 2 cores
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow",
                     reason="a real-data run, once; the step itself is tested on every backend")
 def test_on_debian_descriptions_the_reconstruction_reward_rises(data_dir):
