@@ -15,11 +15,9 @@ def audio_batches(waveforms, labels=None, batch_size=32, crop_length=None, shuff
       masking take it). With `pad_to_multiple=m` the padded length is
       rounded up to a multiple of `m` samples, so that the batches come
       in few shapes. Use it on JAX, which compiles a step for every new
-      shape: `benchmarks/padded_batches.py` measured a step of the
-      `vq_vc_fsdd_flite` model on clips of 0.2-1 s at 0.13x the time
-      of padding to the longest clip with `m=800` (0.1 s at 8 kHz). On
-      TensorFlow it made no difference (1.03x) and on PyTorch, which
-      compiles nothing, it was slower (1.33x-1.42x).
+      shape; on TensorFlow it made no difference and on PyTorch it was
+      slower (`benchmarks/padded_batches.py`, measured in
+      `benchmarks/README.md`).
     - `crop_length=n`: every clip is cut to a random window of `n` samples
       (a new window each epoch, reproducible from `seed`); shorter clips are
       zero-padded at the end. For training on fixed-length examples.
