@@ -4,7 +4,7 @@ from keras_ae._checks import check_int
 
 
 def audio_batches(waveforms, labels=None, batch_size=32, crop_length=None, shuffle=False,
-                  seed=0, pad_to_multiple=None):
+                  seed=0, pad_to_multiple=None, group_by_length=None):
     """A `tf.data` pipeline of clips of different lengths, batched.
 
     Two ways to batch clips that differ in length:
@@ -17,7 +17,12 @@ def audio_batches(waveforms, labels=None, batch_size=32, crop_length=None, shuff
       in few shapes. Use it on JAX, which compiles a step for every new
       shape; on TensorFlow it made no difference and on PyTorch it was
       slower (`benchmarks/padded_batches.py`, measured in
-      `benchmarks/README.md`).
+      `benchmarks/README.md`). With `group_by_length=g`, each run of
+      `g * batch_size` clips (after the shuffle) is sorted by length
+      before it is cut into batches, and those `g` batches are shuffled
+      again: the clips of a batch are then of about the same length, so
+      less of each batch is padding (the length-grouped sampling of
+      Hugging Face's `group_by_length`).
     - `crop_length=n`: every clip is cut to a random window of `n` samples
       (a new window each epoch, reproducible from `seed`); shorter clips are
       zero-padded at the end. For training on fixed-length examples.
@@ -34,6 +39,10 @@ def audio_batches(waveforms, labels=None, batch_size=32, crop_length=None, shuff
             length is rounded up to a multiple of it (e.g. 800 samples,
             0.1 s at 8 kHz), the extra samples masked out like the rest of
             the padding.
+        group_by_length: None or int >= 1, padded batches only: the number
+            of batches whose clips are sorted by length together (see
+            above). Larger groups pad less but make batches less random;
+            1 sorts each batch within itself, which changes nothing.
 
     Returns:
         A `tf.data.Dataset` of `(waves, mask)` (padded) or `waves` (cropped),
@@ -63,12 +72,15 @@ def audio_batches(waveforms, labels=None, batch_size=32, crop_length=None, shuff
     batch_size = check_int("batch_size", batch_size, 1)
     crop_length = check_int("crop_length", crop_length, 1, allow_none=True)
     pad_to_multiple = check_int("pad_to_multiple", pad_to_multiple, 1, allow_none=True)
-    if pad_to_multiple is not None and crop_length is not None:
-        raise ValueError(
-            "`pad_to_multiple` rounds up the length of padded batches; cropped batches "
-            f"(`crop_length={crop_length}`) all have that length already. Received: "
-            f"pad_to_multiple={pad_to_multiple}"
-        )
+    group_by_length = check_int("group_by_length", group_by_length, 1, allow_none=True)
+    for name, value in [("pad_to_multiple", pad_to_multiple),
+                        ("group_by_length", group_by_length)]:
+        if value is not None and crop_length is not None:
+            raise ValueError(
+                f"`{name}` applies to padded batches; cropped batches "
+                f"(`crop_length={crop_length}`) all have the same length. Received: "
+                f"{name}={value}"
+            )
     if labels is not None:
         label_arrays = labels if isinstance(labels, tuple) else (labels,)
         label_arrays = tuple(np.asarray(a) for a in label_arrays)
@@ -91,8 +103,23 @@ def audio_batches(waveforms, labels=None, batch_size=32, crop_length=None, shuff
         dataset = dataset.shuffle(len(clips), seed=seed, reshuffle_each_iteration=True)
 
     if crop_length is None:
+        if group_by_length is not None:
+            def by_length(waves, labels):
+                order = tf.argsort(waves.row_lengths(), stable=True)
+                return (tf.gather(waves, order),
+                        tf.nest.map_structure(lambda a: tf.gather(a, order), labels))
+
+            dataset = dataset.ragged_batch(group_by_length * batch_size).map(by_length)
+            dataset = dataset.unbatch()
         dataset = dataset.map(lambda wave, label: ((wave, tf.ones_like(wave)), label))
         dataset = dataset.padded_batch(batch_size)
+        if group_by_length is not None:
+            if shuffle:
+                dataset = dataset.shuffle(group_by_length, seed=seed,
+                                          reshuffle_each_iteration=True)
+            # `unbatch` forgets the count; `fit` wants it for its progress bar.
+            batches = -(-len(clips) // batch_size)
+            dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
         if pad_to_multiple is not None:
             def round_up(inputs, label):
                 length = tf.shape(inputs[0])[1]
