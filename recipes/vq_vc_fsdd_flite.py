@@ -38,6 +38,7 @@ from keras_ae.evaluation import code_phone_mapping
 from keras_ae.evaluation import kmeans
 from keras_ae.evaluation import linear_probe
 from keras_ae.evaluation import nearest_centroid
+from keras_ae.models.inference import reflected_batch
 from keras_ae.zoo import voice_conversion as zoo
 
 NAME = "vq_vc_fsdd_flite"
@@ -179,21 +180,43 @@ def standardised(log_mels, statistics=None):
     return [(m - mean) / std for m in log_mels], statistics
 
 
-def frame_features(model, waves, cpc, mfcc, statistics=None):
+def frame_features(model, waves, cpc, mfcc, statistics=None, log_mels=None):
     """`(features, statistics)`: frame features of each clip, by name, all at 100 frames
     per second, and the `(mean, std)` per band that standardised the log-mel (by default
-    these clips' own, see `standardised`)."""
-    log_mel, statistics = standardised(model._log_mels(waves), statistics)
+    these clips' own, see `standardised`). `log_mels`: the clips' `model._log_mels`, if
+    already computed."""
+    if log_mels is None:
+        log_mels = model._log_mels(waves)
+    log_mel, statistics = standardised(log_mels, statistics)
     counts = [len(m) for m in log_mel]
     out = {"codes": model.encode_content(waves), "log_mel": log_mel,
            "mfcc": [np.asarray(mfcc(w[None]))[0][:n] for w, n in zip(waves, counts)]}
     if cpc is not None:
-        context = []
-        for w, n in zip(waves, counts):
-            c = np.asarray(cpc.encode(w[None]))[0][:n]
-            context.append(np.pad(c, ((0, n - len(c)), (0, 0)), mode="edge"))
-        out["cpc"] = context
+        out["cpc"] = context_features(cpc, waves, counts)
     return out, statistics
+
+
+def context_features(cpc, waves, counts, batch_size=32):
+    """`cpc`'s context features of each clip, `counts[i]` frames (its last frame repeated
+    if the encoder makes fewer).
+
+    Clips of similar lengths are encoded together, each followed by its own reflection
+    (`reflected_batch`): the log-mel front end then gives each clip's frames as for the
+    clip alone, and the context is causal, so the padding reaches none of them. The same
+    features as one clip at a time, up to float rounding, in a fraction of the time.
+    """
+    front_end = next(layer for layer in cpc.encoder.layers
+                     if isinstance(layer, keras_ae.layers.LogMelSpectrogram))
+    order = np.argsort([len(w) for w in waves], kind="stable")
+    out = [None] * len(waves)
+    for start in range(0, len(order), batch_size):
+        index = order[start:start + batch_size]
+        batch = reflected_batch([waves[i] for i in index], front_end.fft_length // 2)
+        context = np.asarray(cpc.encode(batch, batch_size=batch_size))
+        for row, i in enumerate(index):
+            c = context[row, :min(counts[i], cpc.frame_count(len(waves[i])))]
+            out[i] = np.pad(c, ((0, counts[i] - len(c)), (0, 0)), mode="edge")
+    return out
 
 
 def frame_probe(train, train_labels, test, test_labels, every=3):
@@ -257,17 +280,19 @@ def code_measures(model, data, args):
     metrics["digit_speaker_from_codes"] = linear_probe(
         bag_of_codes(model.encode(digit_train), k), data.train[2][::3],
         bag_of_codes(model.encode(digit_test), k), data.test[2], epochs=200, batch_size=64)
-    def kmeans_bags(waves):
-        frames, _ = standardised(model._log_mels(waves), statistics)
+    digit_train_mels, digit_test_mels = model._log_mels(digit_train), model._log_mels(digit_test)
+
+    def kmeans_bags(log_mels):
+        frames, _ = standardised(log_mels, statistics)
         return bag_of_codes([nearest_centroid(m, centroids) for m in frames], k)
 
     metrics["digit_speaker_from_kmeans_codes"] = linear_probe(
-        kmeans_bags(digit_train), data.train[2][::3], kmeans_bags(digit_test), data.test[2],
-        epochs=200, batch_size=64)
+        kmeans_bags(digit_train_mels), data.train[2][::3], kmeans_bags(digit_test_mels),
+        data.test[2], epochs=200, batch_size=64)
     # ABX on the digit test takes.
     waves, digits, speakers, _ = data.test
-    _, digit_statistics = standardised(model._log_mels(data.train[0][::3]))
-    features, _ = frame_features(model, waves, cpc, mfcc, digit_statistics)
+    _, digit_statistics = standardised(digit_train_mels)
+    features, _ = frame_features(model, waves, cpc, mfcc, digit_statistics, digit_test_mels)
     for name, clips in features.items():
         metrics[f"abx_error_{name}"] = abx_error(clips, digits, speakers, seed=args.seed)
     metrics["bitrate_bits_per_second"] = bitrate(test_codes, model.frames_per_second)

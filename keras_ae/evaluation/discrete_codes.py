@@ -12,7 +12,7 @@ import numpy as np
 
 from keras_ae._checks import check_int
 from keras_ae._checks import check_number
-from keras_ae.evaluation.mel_cepstral_distortion import dtw_path
+from keras_ae.evaluation.mel_cepstral_distortion import _dtw_paths
 
 
 def code_phone_mapping(train_codes, train_phones, test_codes, test_phones):
@@ -209,30 +209,37 @@ def abx_error(features, words, speakers, num_triplets=2000, distance="cosine", s
     if not kinds:
         raise ValueError("No ABX triplet: it needs two words of one speaker and one of them "
                          "from another speaker.")
-    cache = {}
-
-    def dtw(i, j):
-        key = (min(i, j), max(i, j))
-        if key not in cache:
-            a, b = clips[key[0]], clips[key[1]]
-            if distance == "cosine":
-                cost = np.clip(1.0 - a @ b.T, 0.0, 2.0)
-            else:
-                cost = np.sqrt(np.maximum(np.sum(a ** 2, 1)[:, None] - 2 * a @ b.T
-                                          + np.sum(b ** 2, 1)[None], 0.0))
-            path = dtw_path(cost)
-            cache[key] = float(cost[path[:, 0], path[:, 1]].mean())
-        return cache[key]
-
-    errors = 0.0
+    triplets = []
     for _ in range(num_triplets):
         s, w, v, t = kinds[rng.integers(len(kinds))]
         a = by_key[(s, w)][rng.integers(len(by_key[(s, w)]))]
         b = by_key[(s, v)][rng.integers(len(by_key[(s, v)]))]
         x = by_key[(t, w)][rng.integers(len(by_key[(t, w)]))]
-        ax, bx = dtw(a, x), dtw(b, x)
+        triplets.append(((min(a, x), max(a, x)), (min(b, x), max(b, x))))
+    # Each pair of clips aligned once, many at a time (by length; 1024 pairs bound the
+    # memory of their distance matrices).
+    pairs = sorted({pair for triplet in triplets for pair in triplet},
+                   key=lambda pair: (len(clips[pair[0]]), len(clips[pair[1]])))
+    dtw = {}
+    for start in range(0, len(pairs), 1024):
+        chunk = pairs[start:start + 1024]
+        costs = [_frame_distances(clips[i], clips[j], distance) for i, j in chunk]
+        for pair, cost, path in zip(chunk, costs, _dtw_paths(costs)):
+            dtw[pair] = float(cost[path[:, 0], path[:, 1]].mean())
+    errors = 0.0
+    for ax_pair, bx_pair in triplets:
+        ax, bx = dtw[ax_pair], dtw[bx_pair]
         errors += 1.0 if ax > bx else 0.5 if ax == bx else 0.0
     return errors / num_triplets
+
+
+def _frame_distances(a, b, distance):
+    """The distance of every frame of `a` to every frame of `b`, `(len(a), len(b))`; for
+    `"cosine"`, `a` and `b` hold unit vectors."""
+    if distance == "cosine":
+        return np.clip(1.0 - a @ b.T, 0.0, 2.0)
+    return np.sqrt(np.maximum(np.sum(a ** 2, 1)[:, None] - 2 * a @ b.T + np.sum(b ** 2, 1)[None],
+                              0.0))
 
 
 def _clip_list(x, name):

@@ -99,28 +99,78 @@ def dtw_path(cost):
         Sakoe and Chiba, "Dynamic programming algorithm optimization for
         spoken word recognition", IEEE Trans. ASSP 26(1), 1978.
     """
-    cost = np.asarray(cost, "float64")
-    if cost.ndim != 2 or cost.size == 0:
-        raise ValueError(f"`cost` must be a non-empty matrix (n, m). Received: shape={cost.shape}")
-    if not np.all(np.isfinite(cost)):
-        raise ValueError("`cost` contains NaN or Inf values")
-    n, m = cost.shape
-    # total[i, j]: the least cost of a path to cell (i - 1, j - 1); row and
-    # column 0 are the infinite border, except the start total[0, 0].
-    total = np.full((n + 1, m + 1), np.inf)
-    total[0, 0] = 0.0
+    return _dtw_paths([cost])[0]
+
+
+def _dtw_paths(costs, max_cells=2**19):
+    """`dtw_path` of each cost matrix of `costs`, computed together.
+
+    The matrices are sorted by shape and stacked in groups of at most
+    `max_cells` cells (4 MB of float64: larger groups run slower), each
+    padded with infinite cost to its group's largest shape. A real cell's
+    least cost depends only on the cells above and to the left of it, so
+    the padding changes no path, and each anti-diagonal of the recursion is
+    one numpy operation over the whole group.
+
+    Returns:
+        A list of int64 `(length, 2)` paths, one per matrix, in order.
+    """
+    costs = [np.asarray(cost, "float64") for cost in costs]
+    for cost in costs:
+        if cost.ndim != 2 or cost.size == 0:
+            raise ValueError(f"`cost` must be a non-empty matrix (n, m). Received: "
+                             f"shape={cost.shape}")
+        if not np.all(np.isfinite(cost)):
+            raise ValueError("`cost` contains NaN or Inf values")
+    order = sorted(range(len(costs)), key=lambda k: costs[k].shape)
+    paths = [None] * len(costs)
+    start = 0
+    while start < len(order):
+        stop, n, m = start, 0, 0
+        while stop < len(order):
+            rows, columns = costs[order[stop]].shape
+            rows, columns = max(n, rows), max(m, columns)
+            if stop > start and (stop - start + 1) * rows * columns > max_cells:
+                break
+            stop, n, m = stop + 1, rows, columns
+        group = order[start:stop]
+        for k, path in zip(group, _dtw_group([costs[k] for k in group], n, m)):
+            paths[k] = path
+        start = stop
+    return paths
+
+
+def _dtw_group(costs, n, m):
+    """The paths through cost matrices of at most `(n, m)`, padded and stacked."""
+    shapes = np.array([cost.shape for cost in costs], "int64")
+    padded = np.full((len(costs), n, m), np.inf)
+    for k, cost in enumerate(costs):
+        padded[k, : len(cost), : cost.shape[1]] = cost
+    # total[:, i, j]: the least cost of a path to cell (i - 1, j - 1); row and
+    # column 0 are the infinite border, except the start total[:, 0, 0].
+    total = np.full((len(costs), n + 1, m + 1), np.inf)
+    total[:, 0, 0] = 0.0
     for diagonal in range(2, n + m + 1):
         i = np.arange(max(1, diagonal - m), min(n, diagonal - 1) + 1)
         j = diagonal - i
-        best = np.minimum(np.minimum(total[i - 1, j - 1], total[i - 1, j]), total[i, j - 1])
-        total[i, j] = cost[i - 1, j - 1] + best
-    path = [(n - 1, m - 1)]
-    i, j = n, m
-    while (i, j) != (1, 1):
-        # min() keeps the first of equal costs: diagonal, then up, then left.
-        i, j = min(((i - 1, j - 1), (i - 1, j), (i, j - 1)), key=lambda cell: total[cell])
-        path.append((i - 1, j - 1))
-    return np.array(path[::-1], dtype="int64")
+        best = np.minimum(np.minimum(total[:, i - 1, j - 1], total[:, i - 1, j]),
+                          total[:, i, j - 1])
+        total[:, i, j] = padded[:, i - 1, j - 1] + best
+    # The step into each cell on its path of least cost, 0 from the diagonal, 1 from
+    # above, 2 from the left: the first of equal costs, in that order.
+    diagonal, up, left = total[:, :-1, :-1], total[:, :-1, 1:], total[:, 1:, :-1]
+    from_up = up < diagonal
+    steps = np.where(left < np.where(from_up, up, diagonal), 2, from_up.astype("int8"))
+    paths = []
+    for k, (rows, columns) in enumerate(shapes):
+        moves, i, j = steps[k], int(rows) - 1, int(columns) - 1
+        path = [(i, j)]
+        while i or j:
+            move = moves[i, j]
+            i, j = (i, j - 1) if move == 2 else (i - 1, j) if move == 1 else (i - 1, j - 1)
+            path.append((i, j))
+        paths.append(np.array(path[::-1], dtype="int64"))
+    return paths
 
 
 def mel_cepstral_distortion(converted, reference, sampling_rate=8000):

@@ -4,6 +4,7 @@ import functools
 import weakref
 
 import keras
+import numpy as np
 
 from keras_ae._checks import check_int
 from keras_ae.backend import is_symbolic
@@ -63,3 +64,27 @@ def in_batches(model, method, inputs, batch_size):
     if method not in wrappers:
         wrappers[method] = _Method(model, method)
     return wrappers[method].predict(inputs, batch_size=batch_size, verbose=0)
+
+
+def reflected_batch(clips, samples):
+    """Clips of any lengths in one zero-padded batch, each followed by its own reflection.
+
+    A front end that reflects a clip at its end, such as
+    `keras_ae.layers.LogMelSpectrogram` (its frames are centred on the
+    samples, `samples = fft_length // 2`), then gives each clip's own frames
+    (`frame_count(len(clip))` of them) as it gives them for the clip alone,
+    up to float rounding: the zeros after the reflection reach none of them,
+    and the clip's start is the batch's. One call on the batch instead of
+    one per clip.
+
+    Args:
+        clips: a list of 1-d float arrays, each longer than `samples`.
+        samples: int >= 0, the length of each clip's reflection.
+
+    Returns:
+        A float32 array `(len(clips), longest clip + samples)`.
+    """
+    batch = np.zeros((len(clips), max(len(c) for c in clips) + samples), "float32")
+    for row, clip in enumerate(clips):
+        batch[row, :len(clip) + samples] = np.pad(clip, (0, samples), mode="reflect")
+    return batch

@@ -5,6 +5,7 @@ from keras import ops
 from keras_ae import backend
 from keras_ae._checks import check_int
 from keras_ae.layers import LogMelSpectrogram
+from keras_ae.models.inference import reflected_batch
 from keras_ae.presets import PresetMixin
 from keras_ae.training import PlayerTraining
 
@@ -356,14 +357,26 @@ class VoiceConverter(PlayerTraining, PresetMixin, keras.Model):
             raise ValueError(f"`{name}` holds NaN or Inf values")
         return clip
 
-    def _log_mels(self, clips):
-        return [np.asarray(ops.convert_to_numpy(self.log_mel(clip[None])))[0] for clip in clips]
+    def _log_mels(self, clips, batch_size=32):
+        """Each clip's log-mel frames, as the clip alone gives them (up to float rounding):
+        computed for clips of similar lengths together, each followed by its own
+        reflection (see `reflected_batch`)."""
+        order = np.argsort([len(c) for c in clips], kind="stable")
+        mels = [None] * len(clips)
+        for start in range(0, len(order), batch_size):
+            index = order[start:start + batch_size]
+            batch = reflected_batch([clips[i] for i in index], self.log_mel.fft_length // 2)
+            frames = np.asarray(ops.convert_to_numpy(self.log_mel(batch)))
+            for row, i in enumerate(index):
+                mels[i] = frames[row, :self.log_mel.frame_count(len(clips[i]))]
+        return mels
 
     def _padded_batches(self, clips, batch_size):
         """Standardised frames of the clips, by length, in zero-padded batches.
 
-        Each clip's log-mel frames are computed alone (so the analysis
-        windows at its end see the clip reflected, not the padding).
+        Each clip's log-mel frames are those of the clip alone (the analysis
+        windows at its end see the clip reflected, not the padding; see
+        `_log_mels`).
 
         Yields:
             `(indices, frames, mask)`: the clips' positions in `clips`, a

@@ -7,6 +7,7 @@ from keras_ae.evaluation import abx_error
 from keras_ae.evaluation import bag_of_codes
 from keras_ae.evaluation import bitrate
 from keras_ae.evaluation import code_phone_mapping
+from keras_ae.evaluation import dtw_path
 from keras_ae.evaluation import kmeans
 from keras_ae.evaluation import nearest_centroid
 
@@ -82,6 +83,44 @@ def test_abx_error_of_identical_features_is_zero_and_of_noise_is_chance():
     # Features that ignore the word: about chance.
     noise = [rng.normal(size=(12, 4)) for _ in words]
     assert 0.35 < abx_error(noise, words, speakers, num_triplets=600) < 0.65
+
+
+def _abx_reference(features, words, speakers, num_triplets, seed):
+    """`abx_error` written out: a triplet at a time, each pair's cosine distance aligned
+    by `dtw_path` when the triplet needs it."""
+    clips = [f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12) for f in features]
+    by_key = {}
+    for i, key in enumerate(zip(speakers.tolist(), words.tolist())):
+        by_key.setdefault(key, []).append(i)
+    kinds = [(s, w, v, t) for (s, w) in by_key for (t, u) in by_key if u == w and t != s
+             for (r, v) in by_key if r == s and v != w]
+
+    def distance(i, j):
+        i, j = min(i, j), max(i, j)
+        cost = np.clip(1.0 - clips[i] @ clips[j].T, 0.0, 2.0)
+        path = dtw_path(cost)
+        return cost[path[:, 0], path[:, 1]].mean()
+
+    rng = np.random.default_rng(seed)
+    errors = 0.0
+    for _ in range(num_triplets):
+        s, w, v, t = kinds[rng.integers(len(kinds))]
+        a, b, x = (by_key[key][rng.integers(len(by_key[key]))] for key in
+                   ((s, w), (s, v), (t, w)))
+        ax, bx = distance(a, x), distance(b, x)
+        errors += 1.0 if ax > bx else 0.5 if ax == bx else 0.0
+    return errors / num_triplets
+
+
+def test_abx_error_is_the_triplets_measure_written_out():
+    rng = np.random.default_rng(0)
+    words = np.repeat(np.arange(4), 6)
+    speakers = np.tile(np.arange(3), 8)
+    features = [_word_features(rng, w, int(rng.integers(6, 30)), noise=0.8) for w in words]
+    rounded = [np.round(f) for f in features]  # few distinct frames: equal distances, ties
+    for clips in (features, rounded):
+        assert abx_error(clips, words, speakers, num_triplets=400, seed=3) == _abx_reference(
+            clips, words, speakers, 400, 3)
 
 
 def test_abx_error_checks():

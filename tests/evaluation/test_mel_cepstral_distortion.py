@@ -8,6 +8,7 @@ from keras_ae.evaluation import dtw_path
 from keras_ae.evaluation import mean_mel_cepstral_distortion
 from keras_ae.evaluation import mel_cepstral_distortion
 from keras_ae.evaluation import mel_cepstrum
+from keras_ae.evaluation.mel_cepstral_distortion import _dtw_paths
 from keras_ae.layers import LogMelSpectrogram
 
 DB = 10 / math.log(10)
@@ -29,8 +30,9 @@ def _glide(seconds, formants_from, formants_to, f0=120.0, rate=8000):
     return (0.1 * x / np.abs(x).max()).astype("float32")
 
 
-def _dtw_reference(cost):
-    """The least total cost, by the textbook double loop."""
+def _dtw_table(cost):
+    """The least total cost of a path to each cell, by the textbook double loop (shifted
+    by one: row and column 0 are the infinite border)."""
     n, m = cost.shape
     total = np.full((n + 1, m + 1), np.inf)
     total[0, 0] = 0.0
@@ -38,7 +40,24 @@ def _dtw_reference(cost):
         for j in range(1, m + 1):
             total[i, j] = cost[i - 1, j - 1] + min(total[i - 1, j - 1], total[i - 1, j],
                                                    total[i, j - 1])
-    return total[n, m]
+    return total
+
+
+def _dtw_reference(cost):
+    """The least total cost, by the textbook double loop."""
+    return _dtw_table(cost)[-1, -1]
+
+
+def _dtw_reference_path(cost):
+    """The path back from the last cell, each step to the least of the diagonal, up and
+    left cells (the first of equal ones, in that order)."""
+    total = _dtw_table(cost)
+    i, j = cost.shape
+    path = [(i - 1, j - 1)]
+    while (i, j) != (1, 1):
+        i, j = min(((i - 1, j - 1), (i - 1, j), (i, j - 1)), key=lambda cell: total[cell])
+        path.append((i - 1, j - 1))
+    return path[::-1]
 
 
 def test_mel_cepstrum_is_the_orthonormal_dct_of_half_the_log_mel():
@@ -136,6 +155,21 @@ def test_dtw_finds_the_least_cost_path(shape):
     assert set(map(tuple, steps.tolist())) <= {(1, 0), (0, 1), (1, 1)}
     if shape[0] * shape[1] <= 1000:
         assert cost[path[:, 0], path[:, 1]].sum() == pytest.approx(_dtw_reference(cost))
+
+
+def test_paths_found_together_are_each_matrix_own():
+    """Matrices of many shapes stacked in groups (padded to each group's largest): every
+    path is the textbook one of its matrix alone, ties (integer costs) included."""
+    rng = np.random.default_rng(0)
+    costs = [rng.integers(0, 3, rng.integers(1, 20, 2)).astype(float) for _ in range(40)]
+    costs += [rng.random(rng.integers(1, 20, 2)) for _ in range(40)]
+    expected = [_dtw_reference_path(cost) for cost in costs]
+    for max_cells in (1, 2000, 2**19):  # one matrix per group, a few, all in one
+        paths = _dtw_paths(costs, max_cells=max_cells)
+        assert [path.tolist() for path in paths] == [[list(c) for c in p] for p in expected]
+        assert all(path.dtype == np.int64 for path in paths)
+    with pytest.raises(ValueError, match="`cost` contains NaN"):
+        _dtw_paths([costs[0], np.array([[np.inf]])])
 
 
 WAVE = np.random.default_rng(0).normal(size=1000).astype("float32")

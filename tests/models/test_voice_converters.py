@@ -12,6 +12,7 @@ from keras_ae.layers import VectorQuantizer
 from keras_ae.models import AdaINVoiceConverter
 from keras_ae.models import AdversarialVoiceConverter
 from keras_ae.models import VQVoiceConverter
+from keras_ae.models.inference import reflected_batch
 from keras_ae.training import PlayerOptimizer
 from keras_ae.zoo import voice_conversion as vc
 
@@ -246,6 +247,19 @@ def test_adapt_standardises_the_features():
     standard = keras.ops.convert_to_numpy(model.standardise(frames))
     np.testing.assert_allclose(standard.mean(0), 0.0, atol=1e-4)
     np.testing.assert_allclose(standard.std(0), 1.0, atol=1e-3)
+
+
+def test_log_mels_computed_together_are_each_clips_own():
+    """Clips of several lengths in batches, each followed by its own reflection: every
+    clip's frames are those the front end gives the clip alone, up to float rounding."""
+    assert reflected_batch([np.arange(1.0, 6.0), np.arange(1.0, 4.0)], 2).tolist() == [
+        [1, 2, 3, 4, 5, 4, 3], [1, 2, 3, 2, 1, 0, 0]]
+    model = tiny_models.build("vq_vc")
+    clips = _clips([1200, 700, 2100, 300, 129, 1210])
+    for frames, clip in zip(model._log_mels(clips, batch_size=4), clips):
+        alone = keras.ops.convert_to_numpy(model.log_mel(clip[None]))[0]
+        assert frames.shape == alone.shape
+        np.testing.assert_allclose(frames, alone, rtol=1e-5, atol=1e-4)
 
 
 @pytest.mark.parametrize("kind", ["adversarial_alternating_vc", "adain_vc", "vq_vc"])
