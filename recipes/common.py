@@ -24,8 +24,12 @@ IMAGE_SHAPE = (28, 28, 1)
 
 
 def parse_args(name, epochs, description, learning_rate=2e-3, batch_size=128,
-               data_help="folder of the Fashion-MNIST IDX files"):
+               data_help="folder of the Fashion-MNIST IDX files", extra_arguments=()):
+    """The recipes' command-line arguments; `extra_arguments` holds more `(flags, keyword
+    arguments)` pairs of `ArgumentParser.add_argument`."""
     parser = argparse.ArgumentParser(description=description)
+    for flags, options in extra_arguments:
+        parser.add_argument(*flags, **options)
     parser.add_argument("--epochs", type=int, default=epochs)
     parser.add_argument("--batch-size", type=int, default=batch_size)
     parser.add_argument("--learning-rate", type=float, default=learning_rate)

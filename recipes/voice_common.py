@@ -3,7 +3,9 @@
 The data are the spoken digits of 10 speakers (`keras_ae.data.spoken_digits`:
 FSDD's 6 real voices and flite's 4 synthetic ones), takes 5–49 for training
 and 0–4 for testing. Every score is computed in the run that prints it, with
-judges and probes trained on the training takes only:
+judges and probes trained on the training takes only; the judges are the
+shipped ones (`zoo/judges/fsdd_flite`, made by `recipes/judges_fsdd_flite.py`,
+`--judges train` for new ones), so that runs on different machines compare:
 
 1. conversion: a speaker judge (`keras_ae.evaluation.SpeechClassifier`)
    labels converted test clips; the share labelled as the target, over every
@@ -30,6 +32,7 @@ import common
 import keras
 import numpy as np
 
+import keras_ae.zoo
 from keras_ae.callbacks import ConversionAudio
 from keras_ae.data import FLITE_VOICES
 from keras_ae.data import SPOKEN_DIGIT_SPEAKERS
@@ -49,10 +52,33 @@ DATA = ("Spoken digits of 10 speakers (`keras_ae.data.spoken_digits`): the Free 
         "{train} training takes (5–49), {test} test takes (0–4)")
 
 
+DATA_HELP = "the folder holding fsdd/ and flite-speech/"
+# The shipped voice presets: their class in keras_ae.models, and their column in the card.
+PRESETS = {"adversarial_vc_fsdd_flite": ("AdversarialVoiceConverter", "alternating"),
+           "adain_vc_fsdd_flite": ("AdaINVoiceConverter", "adain"),
+           "vq_vc_fsdd_flite": ("VQVoiceConverter", "vq")}
+
+
 def parse_args(name, description, epochs):
     return common.parse_args(name, epochs=epochs, description=description, learning_rate=5e-4,
-                             batch_size=32, data_help="the folder holding fsdd/ and "
-                             "flite-speech/")
+                             batch_size=32, data_help=DATA_HELP,
+                             extra_arguments=[JUDGES_ARGUMENT])
+
+
+def add_data_argument(parser):
+    """`--data`, as the recipes take it, for the voice scripts that train no model."""
+    parser.add_argument("--data", default=None, help=f"{DATA_HELP} (default: $KERAS_AE_DATA "
+                        "or the usual places)")
+
+
+# The judges every voice recipe and card uses: made once by recipes/judges_fsdd_flite.py
+# and shipped, because retrained judges follow the machine's float rounding and their
+# seed, and their labels of converted speech with them (see that recipe's card).
+JUDGES = os.path.join(os.path.dirname(keras_ae.zoo.__file__), "judges", "fsdd_flite")
+JUDGES_ARGUMENT = (("--judges",), {
+    "default": JUDGES, "help": "folder of saved ConversionJudges to score with, or 'train' to "
+    "train new ones on the training takes (default: the zoo's, made by "
+    "recipes/judges_fsdd_flite.py)"})
 
 
 class Data:
@@ -89,14 +115,31 @@ def _every(arrays, step):
 
 
 def judges(data, args):
+    """The judges named by `args.judges` (the shipped ones by default; `"train"`: new ones
+    trained on the training takes with `args.seed`), printed with their accuracy on the
+    test takes."""
     start = time.time()
-    result = ConversionJudges(SPOKEN_DIGIT_SPEAKERS, data.train[0], data.train[1],
-                              data.train[2], epochs=5 if args.train_size else 30, seed=args.seed)
+    source = getattr(args, "judges", JUDGES)
+    if source == "train":
+        result = train_judges(data, epochs=5 if args.train_size else 30, seed=args.seed)
+        source = "trained on the training takes"
+    else:
+        result = ConversionJudges.load(source)
+        if result.speakers != tuple(SPOKEN_DIGIT_SPEAKERS):
+            raise ValueError(f"The judges in {source!r} know the speakers {result.speakers}, "
+                             f"not the recipes' {tuple(SPOKEN_DIGIT_SPEAKERS)}")
+        source = f"loaded from {os.path.relpath(source)}"
     waves, digits, speakers, _ = data.test
-    print(f"Judges trained on the training takes ({time.time() - start:.0f} s): speaker "
+    print(f"Judges {source} ({time.time() - start:.0f} s): speaker "
           f"{result.speaker_judge.accuracy(waves, speakers):.3f}, digit "
           f"{result.word_judge.accuracy(waves, digits):.3f} on the test takes", flush=True)
     return result
+
+
+def train_judges(data, epochs=30, seed=0):
+    """New judges: a speaker and a digit `SpeechClassifier` on the training takes."""
+    return ConversionJudges(SPOKEN_DIGIT_SPEAKERS, data.train[0], data.train[1], data.train[2],
+                            epochs=epochs, seed=seed)
 
 
 def train(model, train_data, data, args, logdir, label, callbacks=(), group_by_length=None):
@@ -203,23 +246,29 @@ ROWS = (
 )
 
 
-def card_notes(metrics, labels, seconds, examples, settings, extra=()):
-    """The card's paragraphs: a table of every model's scores and targets."""
+def score_table(metrics, labels):
+    """The card's table of every model's scores (a column per label) and the targets."""
     header = "| score | " + " | ".join(labels) + " | target |"
     table = [header, "| --- " * (len(labels) + 2) + "|"]
     for key, text in ROWS:
         cells = [str(round(float(metrics[f"{label}_{key}"]), 3)) if f"{label}_{key}" in metrics
                  else "–" for label in labels]
         table.append(f"| {text} | " + " | ".join(cells) + f" | {TARGETS.get(key, '')} |")
+    return "\n".join(table)
+
+
+def card_notes(metrics, labels, seconds, examples, settings, extra=()):
+    """The card's paragraphs: a table of every model's scores and targets."""
     minutes = ", ".join(f"{label} {seconds[label] / 60:.1f}" for label in labels if label
                         in seconds)
     return [
         "Every model below was trained in the same run, on the same data, for the same "
-        f"epochs (minutes of training: {minutes}), and scored by the same judges and probes, "
-        "trained on the training takes only. Conversions: each of the 100 evaluation clips "
+        f"epochs (minutes of training: {minutes}), and scored by the same judges (the "
+        "shipped `zoo/judges/fsdd_flite`, made by `recipes/judges_fsdd_flite.py`) and probes, "
+        "all trained on the training takes only. Conversions: each of the 100 evaluation clips "
         "(one test take of each digit per speaker) to each of the 9 other voices, waveforms "
         "by Griffin-Lim (32 iterations), judged as waveforms.",
-        "\n".join(table),
+        score_table(metrics, labels),
         f"Speaker probe on the mean-pooled standardised log-mel frames the models read: "
         f"{metrics['log_mel_speaker_probe']:.3f}. The MCD is over c1..c24 of the orthonormal "
         "DCT-II of the natural log of the 40 mel band amplitudes (`keras_ae.evaluation."

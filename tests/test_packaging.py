@@ -1,4 +1,4 @@
-"""The wheel holds the package, the zoo as keras_ae.zoo, and its preset files."""
+"""The wheel holds the package, the zoo as keras_ae.zoo, and its preset and judge files."""
 
 import os
 import subprocess
@@ -29,14 +29,16 @@ def test_wheel_contents(tmp_path):
         if "__init__.py" in files:
             module = os.path.relpath(os.path.join(folder, "__init__.py"), ROOT).replace(os.sep, "/")
             assert module in names, f"{module} is missing from {wheel}: list it in pyproject.toml"
-    # Every shipped preset file is in the wheel, so `from_preset(name)` works
-    # from an installed package.
-    presets = os.path.join(ROOT, "zoo", "presets")
-    for folder, _, files in os.walk(presets):
-        for file in files:
-            relative = os.path.relpath(os.path.join(folder, file), presets).replace(os.sep, "/")
-            member = f"keras_ae/zoo/presets/{relative}"
-            assert member in names, f"{member} is missing from {wheel}"
+    # Every shipped preset and judge file is in the wheel, so `from_preset(name)`
+    # and `ConversionJudges.load` work from an installed package.
+    for kind in ("presets", "judges"):
+        shipped = os.path.join(ROOT, "zoo", kind)
+        for folder, _, files in os.walk(shipped):
+            for file in files:
+                relative = os.path.relpath(os.path.join(folder, file), shipped)
+                member = f"keras_ae/zoo/{kind}/{relative.replace(os.sep, '/')}"
+                assert member in names, f"{member} is missing from {wheel}"
+    assert "keras_ae/zoo/judges/fsdd_flite/word_judge.npz" in names
     assert not any(n.startswith(("tests/", "zoo/", "recipes/")) for n in names), sorted(names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "keras-ae = keras_ae.cli:main" in (

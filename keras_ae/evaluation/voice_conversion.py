@@ -1,5 +1,8 @@
 """Objective scores of a voice converter, each beside its baseline."""
 
+import json
+import os
+
 import numpy as np
 
 from keras_ae.evaluation.linear_probe import linear_probe
@@ -14,6 +17,11 @@ class ConversionJudges:
     classifier (which word?), both `SpeechClassifier`s trained on the
     training split, used for any number of converters so their scores are
     comparable.
+
+    `save` and `load` keep trained judges, so that converters scored in
+    different runs or on different machines meet the same judges (retrained
+    judges follow the machine's float rounding and their seed: see
+    `SpeechClassifier`).
 
     Args:
         speakers: the speakers' names; `train_speakers` indexes them.
@@ -32,6 +40,38 @@ class ConversionJudges:
             train_waveforms, train_speakers)
         self.word_judge = SpeechClassifier(num_words, epochs=epochs, seed=seed).fit(
             train_waveforms, train_words)
+
+    def save(self, directory, metadata=None):
+        """Writes the judges into `directory` (made if missing): `judges.json` (the
+        speakers' names, and `metadata`, a JSON-able dict, e.g. the judges' measured
+        accuracies) and one `.npz` file per judge (`SpeechClassifier.save`)."""
+        if metadata is not None and ("speakers" in metadata or not isinstance(metadata, dict)):
+            raise ValueError(f"`metadata` must be a dict without the key 'speakers'. "
+                             f"Received: metadata={metadata!r}")
+        os.makedirs(directory, exist_ok=True)
+        with open(os.path.join(directory, "judges.json"), "w", encoding="utf-8") as f:
+            json.dump({"speakers": list(self.speakers), **(metadata or {})}, f, indent=1)
+        self.speaker_judge.save(os.path.join(directory, "speaker_judge.npz"))
+        self.word_judge.save(os.path.join(directory, "word_judge.npz"))
+
+    @classmethod
+    def load(cls, directory):
+        """Judges written by `save` into `directory`."""
+        names = os.path.join(directory, "judges.json")
+        if not os.path.isfile(names):
+            raise FileNotFoundError(f"No saved ConversionJudges in directory={directory!r} "
+                                    "(it holds no judges.json)")
+        judges = cls.__new__(cls)
+        with open(names, encoding="utf-8") as f:
+            judges.speakers = tuple(json.load(f)["speakers"])
+        judges.speaker_judge = SpeechClassifier.load(os.path.join(directory,
+                                                                  "speaker_judge.npz"))
+        judges.word_judge = SpeechClassifier.load(os.path.join(directory, "word_judge.npz"))
+        if judges.speaker_judge.num_classes != len(judges.speakers):
+            raise ValueError(f"The speaker judge in {directory!r} tells "
+                             f"{judges.speaker_judge.num_classes} speakers apart, but "
+                             f"judges.json names {len(judges.speakers)}")
+        return judges
 
 
 def evaluation_pairs(speakers, words, takes, clips_per_speaker=10):

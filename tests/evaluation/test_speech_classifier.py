@@ -1,3 +1,4 @@
+import json
 import os
 import time
 
@@ -51,6 +52,46 @@ def test_fit_is_deterministic_given_the_seed():
     first = SpeechClassifier(num_classes=3, epochs=2, seed=7).fit(clips, labels).logits(clips)
     second = SpeechClassifier(num_classes=3, epochs=2, seed=7).fit(clips, labels).logits(clips)
     np.testing.assert_allclose(first, second, atol=1e-5)
+
+
+def test_save_and_load_keep_the_judge(judge, tmp_path):
+    """A loaded judge gives the saved one's logits (same machine: bit for bit), with its
+    settings and band statistics."""
+    clips, _ = _tones(4, per_class=3)
+    path = str(tmp_path / "judge.npz")
+    judge.save(path)
+    loaded = SpeechClassifier.load(path)
+    np.testing.assert_array_equal(loaded.logits(clips), judge.logits(clips))
+    np.testing.assert_array_equal(loaded.mean, judge.mean)
+    assert (loaded.num_classes, loaded.epochs, loaded.batch_size, loaded.seed) == (3, 15, 8, 0)
+    with pytest.raises(ValueError, match=r"`path` must end in .npz. Received: path='x.h5'"):
+        judge.save("x.h5")
+    with pytest.raises(RuntimeError, match="call `fit` first"):
+        SpeechClassifier(num_classes=3).save(path)
+    with pytest.raises(FileNotFoundError, match="missing.npz"):
+        SpeechClassifier.load(str(tmp_path / "missing.npz"))
+
+
+def test_conversion_judges_save_and_load(judge, tmp_path):
+    from keras_ae.evaluation import ConversionJudges
+
+    judges = ConversionJudges.__new__(ConversionJudges)
+    judges.speakers, judges.speaker_judge, judges.word_judge = ("a", "b", "c"), judge, judge
+    judges.save(str(tmp_path / "judges"), metadata={"seed": 0})
+    with open(tmp_path / "judges" / "judges.json") as f:
+        assert json.load(f) == {"speakers": ["a", "b", "c"], "seed": 0}
+    with pytest.raises(ValueError, match="without the key 'speakers'"):
+        judges.save(str(tmp_path / "judges"), metadata={"speakers": []})
+    loaded = ConversionJudges.load(str(tmp_path / "judges"))
+    clips, _ = _tones(5, per_class=2)
+    assert loaded.speakers == ("a", "b", "c")
+    np.testing.assert_array_equal(loaded.word_judge.predict(clips), judge.predict(clips))
+    judges.speakers = ("a", "b")
+    judges.save(str(tmp_path / "two"))
+    with pytest.raises(ValueError, match="tells 3 speakers apart, but judges.json names 2"):
+        ConversionJudges.load(str(tmp_path / "two"))
+    with pytest.raises(FileNotFoundError, match="holds no judges.json"):
+        ConversionJudges.load(str(tmp_path))
 
 
 @pytest.mark.parametrize(

@@ -218,12 +218,29 @@ def test_voice_preset_converts_real_speech(name, data_dir):
     assert all(np.all(np.isfinite(c)) and np.abs(c).max() < 4 for c in converted)
 
 
-@pytest.mark.slow  # trains the judges (3 minutes on 2 cores), then converts 900 clips
+def test_shipped_judges_label_the_test_takes_as_recorded(data_dir):
+    """The voice recipes' judges load and label the real test takes (all 500) with the
+    accuracy `recipes/judges_fsdd_flite.py` printed and recorded."""
+    judges_dir = _voice_common().JUDGES
+    with open(os.path.join(judges_dir, "judges.json"), encoding="utf-8") as f:
+        recorded = json.load(f)["test_accuracy"]
+    judges = keras_ae.evaluation.ConversionJudges.load(judges_dir)
+    assert judges.speakers == tuple(SPOKEN_DIGIT_SPEAKERS)
+    waves, digits, speakers, _ = spoken_digits("test", os.path.join(data_dir, "fsdd"),
+                                               os.path.join(data_dir, "flite-speech"))
+    assert judges.speaker_judge.accuracy(waves, speakers) == pytest.approx(
+        recorded["speaker"], abs=0.002)
+    assert judges.word_judge.accuracy(waves, digits) == pytest.approx(recorded["digit"],
+                                                                      abs=0.002)
+
+
+@pytest.mark.slow  # converts and judges 900 clips (about a minute on 2 cores)
 @pytest.mark.parametrize("name", VOICE_CONVERTERS)
 def test_voice_preset_reproduces_its_card(name, data_dir):
-    """The judges are retrained with the recipe's seed; their scores of the
-    shipped model come within 0.03 of the card's (float rounding and the
-    judges' own training are what can move them)."""
+    """The shipped judges (`zoo/judges/fsdd_flite`, which the recipes score
+    with) score the shipped model as its card says, within 0.01 (9 of the 900
+    conversions: the machine's float rounding, in the model, Griffin-Lim and
+    the judges, is all that can move them)."""
     import types
 
     recipe = _voice_common()
@@ -237,7 +254,7 @@ def test_voice_preset_reproduces_its_card(name, data_dir):
     scores = keras_ae.evaluation.conversion_scores(model, judges, waves, digits, speakers,
                                                    takes, references=FLITE_VOICES)
     for key in ("target_share", "word_kept"):
-        assert scores[key] == pytest.approx(card[f"{label}_{key}"], abs=0.03), (key, scores)
+        assert scores[key] == pytest.approx(card[f"{label}_{key}"], abs=0.01), (key, scores)
     assert scores["mcd_db"] == pytest.approx(card[f"{label}_mcd_db"], abs=0.5), scores
 
 
