@@ -14,9 +14,12 @@ def _recipes():
     if not os.path.isdir(RECIPES_DIR):
         return []
     return sorted(f[:-3] for f in os.listdir(RECIPES_DIR)
-                  if f.endswith(".py") and f[:-3] not in ("common", "update_cards", "voice_common",
-                                                          "summarizer_common", "vq_vc_diagnose")
-                  and not f.startswith("_"))
+                  if f.endswith(".py") and f[:-3] not in _NOT_RECIPES and not f.startswith("_"))
+
+
+# Files of recipes/ that make no preset: shared modules and tools around the presets.
+_NOT_RECIPES = ("common", "update_cards", "voice_common", "summarizer_common", "vq_vc_diagnose",
+                "judges_fsdd_flite", "voice_rescore", "voice_judge_seeds")
 
 
 def main(argv=None):
