@@ -1,26 +1,29 @@
-"""Training steps/s on clips of many lengths: `audio_batches` padded to each batch's
-longest clip, against the same batches with `pad_to_multiple` (lengths rounded up
-to a multiple, so few shapes).
+"""Training ms/step on clips of many lengths: `audio_batches` padded to each batch's
+longest clip, against the same clips with `pad_to_multiple` (lengths rounded up
+to a multiple, so few shapes), with `group_by_length` (clips sorted by length
+in groups of batches, so less padding) and with both.
 
 JAX compiles a step for every new input shape, so a training on clips of many
 lengths, padded to each batch's longest, compiles on most steps: this
-measures what `pad_to_multiple` saves.
-The model is the zoo's `vq_voice_converter` (the `vq_vc_fsdd_flite` preset's
-settings), trained on random 8 kHz clips whose lengths are drawn uniformly
-between `--shortest` and `--longest` seconds (its recipe's sentence pieces
-are 0.2-1 s long; of the spoken digits' training takes, 95% are at most
-0.98 s, the longest 2.28 s), `--steps` batches of
-`--batch` per epoch. Each setting is built with the same seed and compiled
+measures what `pad_to_multiple` saves. Every backend computes on the padding,
+which `group_by_length` cuts.
+The model is the `vq_vc_fsdd_flite` preset's architecture
+(`VQVoiceConverter.from_preset(..., load_weights=False)`), trained on random 8
+kHz clips whose lengths are drawn uniformly between `--shortest` and `--longest`
+seconds (its recipe's sentence pieces are 0.2-1 s long; of the spoken digits'
+training takes, 95% are at most 0.98 s, the longest 2.28 s), `--steps` batches
+of `--batch` per epoch. Each setting is built with the same seed and compiled
 with Adam; one untimed epoch (compilation of the shapes seen so far), then
 `--epochs` timed ones, each a new shuffle of the same clips, so new batch
 lengths still appear. The baseline is the padding to the longest clip, in the
-same run on the same clips; the table gives ms per step for each and the
-ratio, rounded over longest (below 1 is faster).
+same run on the same clips; the table gives ms per step for each setting, the
+share of the batches' samples that is padding, and the ratio of each setting's
+time to the baseline's (below 1 is faster).
 
 Run on the backend of `KERAS_BACKEND`, one at a time:
 
     KERAS_BACKEND=jax python benchmarks/padded_batches.py [--steps 20] [--epochs 2]
-        [--batch 32] [--multiple 800] [--shortest 0.2] [--longest 1.0]
+        [--batch 32] [--multiple 800] [--group 8] [--shortest 0.2] [--longest 1.0]
 """
 import argparse
 import time
@@ -30,22 +33,34 @@ import numpy as np
 
 from keras_ae.data import SPOKEN_DIGIT_SPEAKERS
 from keras_ae.data import audio_batches
-from keras_ae.zoo import voice_conversion
+from keras_ae.models import VQVoiceConverter
 
 
-def ms_per_step(clips, speakers, args, multiple):
+def padding_share(batches):
+    """The share of the batches' samples that is padding (over one epoch)."""
+    padded = real = 0
+    for (waves, mask), _ in batches:
+        padded += int(np.prod(waves.shape))
+        real += float(mask.numpy().sum())
+    return 1 - real / padded
+
+
+def ms_per_step(clips, speakers, args, **batching):
+    """`(ms per step, padding share)` of a preset-architecture model fitted on `clips`
+    batched with `batching` (keyword arguments of `audio_batches`)."""
     keras.utils.set_random_seed(0)
-    model = voice_conversion.vq_voice_converter(
-        SPOKEN_DIGIT_SPEAKERS, num_codes=32, code_dim=16, jitter=0.12, instance_norm=True,
-        decoder_adain=True)
+    model = VQVoiceConverter.from_preset("vq_vc_fsdd_flite", load_weights=False)
+    if list(model.speakers) != list(SPOKEN_DIGIT_SPEAKERS):
+        raise ValueError(f"the preset's speakers changed: {model.speakers}")
     model.adapt(clips[::5])
     model.compile(optimizer=keras.optimizers.Adam(5e-4))
     batches = audio_batches(clips, speakers, batch_size=args.batch, shuffle=True, seed=0,
-                            pad_to_multiple=multiple)
+                            **batching)
     model.fit(batches, epochs=1, verbose=0, shuffle=False)  # compilation
     start = time.perf_counter()
     model.fit(batches, epochs=args.epochs, verbose=0, shuffle=False)
-    return (time.perf_counter() - start) / (args.epochs * args.steps) * 1000
+    seconds = time.perf_counter() - start
+    return seconds / (args.epochs * args.steps) * 1000, padding_share(batches)
 
 
 def main():
@@ -54,6 +69,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--multiple", type=int, default=800, help="samples (800 = 0.1 s)")
+    parser.add_argument("--group", type=int, default=8, help="batches per length group")
     parser.add_argument("--shortest", type=float, default=0.2, help="seconds")
     parser.add_argument("--longest", type=float, default=1.0, help="seconds")
     args = parser.parse_args()
@@ -64,13 +80,20 @@ def main():
     lengths = rng.integers(int(args.shortest * 8000), int(args.longest * 8000) + 1, count)
     clips = [rng.normal(0, 0.1, n).astype("float32") for n in lengths]
     speakers = rng.integers(0, len(SPOKEN_DIGIT_SPEAKERS), count)
-    longest = ms_per_step(clips, speakers, args, None)
-    rounded = ms_per_step(clips, speakers, args, args.multiple)
+    settings = {
+        "to the batch's longest clip": {},
+        f"`pad_to_multiple={args.multiple}`": {"pad_to_multiple": args.multiple},
+        f"`group_by_length={args.group}`": {"group_by_length": args.group},
+        "both": {"pad_to_multiple": args.multiple, "group_by_length": args.group},
+    }
+    results = {name: ms_per_step(clips, speakers, args, **batching)
+               for name, batching in settings.items()}
     print(f"backend {keras.backend.backend()}, {count} clips of {args.shortest}-{args.longest}"
           f" s, batch {args.batch}, {args.epochs} timed epochs of {args.steps} steps")
-    print("| padding | ms/step | ratio |\n| --- | --- | --- |")
-    print(f"| to the batch's longest clip | {longest:.0f} | 1.00× |")
-    print(f"| `pad_to_multiple={args.multiple}` | {rounded:.0f} | {rounded / longest:.2f}× |")
+    print("| batches | ms/step | padding | ratio |\n| --- | --- | --- | --- |")
+    baseline = results["to the batch's longest clip"][0]
+    for name, (ms, share) in results.items():
+        print(f"| {name} | {ms:.0f} | {share:.0%} | {ms / baseline:.2f}× |")
 
 
 if __name__ == "__main__":

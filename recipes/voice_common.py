@@ -148,8 +148,9 @@ def train(model, train_data, data, args, logdir, label, callbacks=(), group_by_l
     `callbacks` are added to the TensorBoard ones (made when `logdir` is
     set) with `logdir/label` as their folder: functions of that folder.
     `group_by_length` is `audio_batches`' (clips of about the same length
-    batched together). On JAX the batches' length is rounded up to 0.1 s,
-    so that few shapes are compiled (`benchmarks/padded_batches.py`)."""
+    batched together). On JAX and PyTorch the batches' length is rounded up
+    to 0.1 s: few shapes, faster steps there (`benchmarks/padded_batches.py`;
+    not on TensorFlow, where the shipped presets were made without it)."""
     waves, _, speakers, _ = train_data
     keras.utils.set_random_seed(args.seed)
     model.adapt(waves[::5])
@@ -163,7 +164,7 @@ def train(model, train_data, data, args, logdir, label, callbacks=(), group_by_l
             source, "kal16" if hasattr(model, "speaker_embedding") else target,
             target_audio=target, logdir=os.path.join(logdir, label)))
         callbacks.extend(make(os.path.join(logdir, label)) for make in extra)
-    multiple = model.sampling_rate // 10 if keras.backend.backend() == "jax" else None
+    multiple = model.sampling_rate // 10 if keras.backend.backend() in ("jax", "torch") else None
     batches = audio_batches(waves, speakers, batch_size=args.batch_size, shuffle=True,
                             seed=args.seed, pad_to_multiple=multiple,
                             group_by_length=group_by_length)

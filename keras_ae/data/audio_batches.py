@@ -14,15 +14,15 @@ def audio_batches(waveforms, labels=None, batch_size=32, crop_length=None, shuff
       models can ignore the padding (e.g. `InstanceNormalization` and Keras'
       masking take it). With `pad_to_multiple=m` the padded length is
       rounded up to a multiple of `m` samples, so that the batches come
-      in few shapes. Use it on JAX, which compiles a step for every new
-      shape; on TensorFlow it made no difference and on PyTorch it was
-      slower (`benchmarks/padded_batches.py`, measured in
-      `benchmarks/README.md`). With `group_by_length=g`, each run of
-      `g * batch_size` clips (after the shuffle) is sorted by length
-      before it is cut into batches, and those `g` batches are shuffled
-      again: the clips of a batch are then of about the same length, so
-      less of each batch is padding (the length-grouped sampling of
-      Hugging Face's `group_by_length`).
+      in few shapes (JAX compiles a step for every new shape). With
+      `group_by_length=g`, each run of `g * batch_size` clips (after the
+      shuffle) is sorted by length before it is cut into batches, and
+      those `g` batches are shuffled again: the clips of a batch are then
+      of about the same length, so less of each batch is padding (the
+      length-grouped sampling of Hugging Face's `group_by_length`). The
+      two together made training steps faster on every backend, and
+      grouping alone slower on JAX and PyTorch
+      (`benchmarks/padded_batches.py`, measured in `benchmarks/README.md`).
     - `crop_length=n`: every clip is cut to a random window of `n` samples
       (a new window each epoch, reproducible from `seed`); shorter clips are
       zero-padded at the end. For training on fixed-length examples.
