@@ -37,6 +37,7 @@ from keras_ae.callbacks import ConversionAudio
 from keras_ae.data import FLITE_VOICES
 from keras_ae.data import SPOKEN_DIGIT_SPEAKERS
 from keras_ae.data import audio_batches
+from keras_ae.data import parallel_batches
 from keras_ae.data import spoken_digits
 from keras_ae.data import write_wav
 from keras_ae.evaluation import ConversionJudges
@@ -142,7 +143,8 @@ def train_judges(data, epochs=30, seed=0):
                             epochs=epochs, seed=seed)
 
 
-def train(model, train_data, data, args, logdir, label, callbacks=(), group_by_length=None):
+def train(model, train_data, data, args, logdir, label, callbacks=(), group_by_length=None,
+          partners=None):
     """Adapts the features, compiles and fits; returns the training seconds.
 
     `callbacks` are added to the TensorBoard ones (made when `logdir` is
@@ -150,7 +152,10 @@ def train(model, train_data, data, args, logdir, label, callbacks=(), group_by_l
     `group_by_length` is `audio_batches`' (clips of about the same length
     batched together). On JAX and PyTorch the batches' length is rounded up
     to 0.1 s: few shapes, faster steps there (`benchmarks/padded_batches.py`;
-    not on TensorFlow, where the shipped presets were made without it)."""
+    not on TensorFlow, where the shipped presets were made without it).
+    `partners`: for a model that learns from parallel clips, one array of
+    aligned frames per clip of `train_data`, whose clips `2i` and `2i + 1`
+    are pairs (`keras_ae.data.parallel_batches`)."""
     waves, _, speakers, _ = train_data
     keras.utils.set_random_seed(args.seed)
     model.adapt(waves[::5])
@@ -165,9 +170,14 @@ def train(model, train_data, data, args, logdir, label, callbacks=(), group_by_l
             target_audio=target, logdir=os.path.join(logdir, label)))
         callbacks.extend(make(os.path.join(logdir, label)) for make in extra)
     multiple = model.sampling_rate // 10 if keras.backend.backend() in ("jax", "torch") else None
-    batches = audio_batches(waves, speakers, batch_size=args.batch_size, shuffle=True,
-                            seed=args.seed, pad_to_multiple=multiple,
-                            group_by_length=group_by_length)
+    if partners is None:
+        batches = audio_batches(waves, speakers, batch_size=args.batch_size, shuffle=True,
+                                seed=args.seed, pad_to_multiple=multiple,
+                                group_by_length=group_by_length)
+    else:
+        batches = parallel_batches(waves, speakers, partners, model.log_mel.frame_count,
+                                   batch_size=args.batch_size, shuffle=True, seed=args.seed,
+                                   pad_to_multiple=multiple, group_by_length=group_by_length)
     start = time.time()
     model.fit(batches, epochs=args.epochs, callbacks=callbacks, shuffle=False,
               verbose=common.verbosity())

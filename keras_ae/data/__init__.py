@@ -14,6 +14,9 @@ from keras_ae.data.fsdd import FSDD_SPEAKERS
 from keras_ae.data.fsdd import fsdd
 from keras_ae.data.gutenberg import GUTENBERG_BOOKS
 from keras_ae.data.gutenberg import gutenberg
+from keras_ae.data.parallel_batches import align_parallel
+from keras_ae.data.parallel_batches import cepstra
+from keras_ae.data.parallel_batches import parallel_batches
 from keras_ae.data.paths import find_data_dir
 from keras_ae.data.resample import resample
 from keras_ae.data.sentence_batches import sentence_batches
@@ -24,7 +27,8 @@ from keras_ae.data.wav import write_wav
 
 __all__ = [
     "BBC_TOPICS", "FLITE_PHONES", "FLITE_VOICES", "FSDD_SPEAKERS", "GUTENBERG_BOOKS",
-    "SPOKEN_DIGIT_SPEAKERS", "audio_batches", "bbc_news", "debian_descriptions", "fashion_mnist",
-    "find_data_dir", "flite_alignments", "flite_speech", "fsdd", "gutenberg", "phone_labels",
-    "read_wav", "resample", "sentence_batches", "spoken_digits", "write_wav",
+    "SPOKEN_DIGIT_SPEAKERS", "align_parallel", "audio_batches", "bbc_news", "cepstra",
+    "debian_descriptions", "fashion_mnist", "find_data_dir", "flite_alignments", "flite_speech",
+    "fsdd", "gutenberg", "parallel_batches", "phone_labels", "read_wav", "resample",
+    "sentence_batches", "spoken_digits", "write_wav",
 ]

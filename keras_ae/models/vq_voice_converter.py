@@ -73,6 +73,23 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
     which could otherwise lower it by keeping the voice). Logs
     `cycle_loss`.
 
+    With `parallel_weight > 0` the model learns from parallel speech, clips
+    that say the same words in different voices: `fit` takes batches of
+    `(waveforms, sample_mask, partner_frames)` whose rows `2i` and `2i + 1`
+    are such a pair, `partner_frames[b, t]` the frame of row `b`'s partner
+    aligned with its frame `t` (−1 where none), as
+    `keras_ae.data.parallel_batches` makes them from `align_parallel`'s
+    time warping. The encoder's vector at each aligned frame is asked to
+    fall on the partner's code at its aligned frame: the cross entropy of
+    that code under `softmax(-distance / parallel_temperature)` over the
+    codebook (the partner's code a constant), weighted by
+    `parallel_weight`. The same sound in two voices is asked to take the
+    same code, so a code cannot name the voice. (A squared distance to the
+    partner's code, as the commitment loss, was tried first: the encoder
+    lowered it by shrinking all its vectors, the codes no closer to
+    agreeing.) Logs `parallel_loss` and `parallel_agreement` (the share of
+    aligned frames whose codes already agree).
+
     Args:
         content_encoder: a Keras model `[frames, mask] -> vectors`, from
             `(batch, frames, num_mel_bins)` to `(batch, frames, code_dim)`.
@@ -114,12 +131,19 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             trains no adversary.
         speaker_adversary_steps: int >= 1, the classifier's updates per
             batch.
+        parallel_weight: float >= 0, the weight of the pull towards the
+            parallel partner's codes (see above); 0 (the default) takes no
+            partners.
+        parallel_temperature: float > 0, the temperature of that pull's
+            softmax, in squared-distance units of the codes. Defaults to 1.
         **kwargs: `VoiceConverter` arguments (`sampling_rate`,
             `num_mel_bins`, `griffin_lim_iterations`) and `keras.Model`
             ones such as `name`.
 
     Call arguments:
-        inputs: waveforms `(batch, samples)` or `(waveforms, sample_mask)`.
+        inputs: waveforms `(batch, samples)` or `(waveforms, sample_mask)`
+            (or, with `parallel_weight > 0`, `(waveforms, sample_mask,
+            partner_frames)`, the partners unused).
 
     Returns:
         The quantized content code, `(batch, frames, code_dim)`.
@@ -150,7 +174,8 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
     def __init__(self, content_encoder, decoder, speakers, quantizer=None, jitter=0.0, seed=None,
                  bag_adversary_weight=0.0, bag_temperature=1.0, bag_adversary_steps=1,
                  frequency_warp=0.0, cycle_weight=0.0, speaker_classifier=None,
-                 speaker_adversary_weight=0.0, speaker_adversary_steps=1, **kwargs):
+                 speaker_adversary_weight=0.0, speaker_adversary_steps=1, parallel_weight=0.0,
+                 parallel_temperature=1.0, **kwargs):
         super().__init__(content_encoder, decoder, speakers, **kwargs)
         if quantizer is None:
             quantizer = VectorQuantizer(64, codebook_update="ema", kmeans_init=True,
@@ -201,6 +226,12 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             self.speaker_loss_tracker = keras.metrics.Mean(name="speaker_loss")
             self.speaker_accuracy_tracker = keras.metrics.Mean(name="speaker_accuracy")
             self.speaker_confusion_tracker = keras.metrics.Mean(name="speaker_confusion")
+        self.parallel_weight = check_number("parallel_weight", parallel_weight, low=0)
+        self.parallel_temperature = check_number("parallel_temperature", parallel_temperature,
+                                                 low=0, low_open=True)
+        if self.parallel_weight > 0:
+            self.parallel_tracker = keras.metrics.Mean(name="parallel_loss")
+            self.parallel_agreement_tracker = keras.metrics.Mean(name="parallel_agreement")
         self.seed_generator = keras.random.SeedGenerator(seed, name="jitter_seed")
         self._add_speaker_embedding()
         self.vq_tracker = keras.metrics.Mean(name="vq_loss")
@@ -252,6 +283,47 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
                                   self._speaker_classifier_loss,
                                   steps=self.speaker_adversary_steps))
         return [*players, Player("converter", networks, self.training_loss)]
+
+    def features(self, inputs):
+        """`VoiceConverter.features`, also of `(waveforms, sample_mask, partner_frames)`
+        batches when `parallel_weight > 0`."""
+        return super().features(self._without_partners(inputs)[0])
+
+    def _without_partners(self, inputs):
+        """`(inputs without the partner frames, the partner frames or None)`."""
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 3:
+            return inputs, None
+        if self.parallel_weight == 0:
+            raise ValueError(
+                "Batches of (waveforms, sample_mask, partner_frames) are for a model that "
+                "learns from parallel clips; this one has parallel_weight=0, so the partners "
+                "would be ignored. Set `parallel_weight` > 0, or pass (waveforms, sample_mask).")
+        return tuple(inputs[:2]), inputs[2]
+
+    def parallel_loss(self, vectors, indices, partner_frames, mask, sample_weight=None):
+        """`(loss, agreement)` of parallel pairs (rows `2i`, `2i + 1`): the cross entropy of
+        each aligned frame's partner code under `softmax(-distance / parallel_temperature)`
+        of its vector, a mean per clip over its real frames aligned with real frames, and
+        the share of those frames whose code indices equal their partner's."""
+        rows = ops.arange(ops.shape(vectors)[0], dtype="int32")
+        partner_rows = rows + 1 - 2 * (rows % 2)
+        partner_frames = ops.cast(partner_frames, "int32")[:, :ops.shape(vectors)[1]]
+        frames = ops.maximum(partner_frames, 0)
+        # Real frames whose partner frame is real too (the mask also drops a clip's last
+        # frame where its window reaches into the batch's padding).
+        valid = ops.cast(partner_frames >= 0, "float32") * mask * ops.take_along_axis(
+            ops.take(mask, partner_rows, axis=0), frames, axis=1)
+        indices = ops.cast(indices, "int32")
+        partner_indices = ops.stop_gradient(ops.take_along_axis(
+            ops.take(indices, partner_rows, axis=0), frames, axis=1))
+        log_p = ops.log_softmax(-self.quantizer.distances(vectors) / self.parallel_temperature,
+                                axis=-1)
+        entropy = -ops.take_along_axis(log_p, ops.expand_dims(partner_indices, -1), axis=-1)
+        per_frame = entropy[..., 0] * valid
+        per_clip = ops.sum(per_frame, axis=1) / ops.maximum(ops.sum(valid, axis=1), 1.0)
+        agreement = ops.sum(ops.cast(ops.equal(indices, partner_indices), "float32") * valid) / (
+            ops.maximum(ops.sum(valid), 1.0))
+        return weighted_mean(per_clip, sample_weight), agreement
 
     def content(self, frames, mask, training=False):
         vectors = self.content_encoder([frames, mask], training=training)
@@ -305,6 +377,12 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         """Reconstruction of each clip from its codes and its speaker's embedding + VQ loss
         (+ the bag-of-codes confusion loss, with `bag_adversary_weight > 0`)."""
         labels = self._speaker_labels(y)
+        _, partner_frames = self._without_partners(x)
+        if training and self.parallel_weight > 0 and partner_frames is None:
+            raise ValueError(
+                f"parallel_weight={self.parallel_weight} trains on parallel clips: `fit` needs "
+                "batches of (waveforms, sample_mask, partner_frames), e.g. from "
+                "keras_ae.data.parallel_batches. Received: inputs without partner frames")
         frames, mask = self._inputs(x, shared)
         encoder_input = frames
         if training and self.frequency_warp > 0:
@@ -338,6 +416,12 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             cycle = self.cycle_loss(outputs["quantized"], labels, mask, sample_weight, training)
             loss = loss + self.cycle_weight * cycle
             self.cycle_tracker.update_state(cycle)
+        if self.parallel_weight > 0 and partner_frames is not None:
+            parallel, agreement = self.parallel_loss(vectors, outputs["indices"],
+                                                     partner_frames, mask, sample_weight)
+            loss = loss + self.parallel_weight * parallel
+            self.parallel_tracker.update_state(parallel)
+            self.parallel_agreement_tracker.update_state(agreement)
         if training:
             self.step.assign(self.step + 1.0)
         self.loss_tracker.update_state(loss)
@@ -467,4 +551,6 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
                                    keras.saving.serialize_keras_object(self.speaker_classifier)),
             "speaker_adversary_weight": self.speaker_adversary_weight,
             "speaker_adversary_steps": self.speaker_adversary_steps,
+            "parallel_weight": self.parallel_weight,
+            "parallel_temperature": self.parallel_temperature,
         }

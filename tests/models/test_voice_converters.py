@@ -638,3 +638,105 @@ def test_decoder_dilation_widens_what_a_frame_sees(growth, reach, tmp_path):
     for bad in (0, 1.5, True, "2"):
         with pytest.raises(ValueError, match="dilation_growth"):
             vc.decoder(4, 8, 8, 3, dilation_growth=bad)
+
+
+def _parallel_converter(**kwargs):
+    quantizer = VectorQuantizer(8, codebook_update="ema", kmeans_init=False,
+                                dead_code_threshold=0.0)
+    return VQVoiceConverter(vc.content_encoder(4, 8, 1), vc.decoder(4, 8, 8, 1), ["a", "b"],
+                            quantizer=quantizer, seed=3, **kwargs)
+
+
+def test_parallel_loss_pulls_aligned_frames_to_the_partners_codes(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = _parallel_converter(parallel_weight=0.5, parallel_temperature=0.5)
+    waves, sample_mask = _adapted_padded_pair(model)  # 3000 and 2400 samples
+    frames, mask = model.features((waves, sample_mask))
+    count = frames.shape[1]
+    # Row 0's frame t goes with row 1's frame t // 2; row 1's first 10 frames have none.
+    partner = np.full((2, count), -1, "int32")
+    real = [model.log_mel.frame_count(3000), model.log_mel.frame_count(2400)]
+    partner[0, :real[0]] = np.arange(real[0]) // 2
+    partner[1, 10:real[1]] = np.minimum(np.arange(10, real[1]), real[0] - 1)
+    vectors = model.content_encoder([frames, mask])
+    out = model.quantizer.quantize_with_loss(vectors, training=False)
+    loss, agreement = model.parallel_loss(vectors, out["indices"],
+                                          keras.ops.convert_to_tensor(partner), mask)
+    d = keras.ops.convert_to_numpy(model.quantizer.distances(vectors)) / 0.5
+    log_p = -d - np.log(np.exp(-d - (-d).max(-1, keepdims=True)).sum(-1, keepdims=True)) - (
+        -d).max(-1, keepdims=True)
+    i = keras.ops.convert_to_numpy(out["indices"])
+    real_frames = keras.ops.convert_to_numpy(mask) > 0  # 38 and 30: the mask drops frame 31
+    per_clip, agree, aligned = [], 0, 0
+    for row in (0, 1):
+        t = np.where((partner[row] >= 0) & real_frames[row])[0]
+        t = t[real_frames[1 - row, partner[row, t]]]
+        target = i[1 - row, partner[row, t]]
+        per_clip.append(np.mean(-log_p[row, t, target]))
+        agree += np.sum(i[row, t] == target)
+        aligned += len(t)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loss), np.mean(per_clip), rtol=1e-5)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(agreement), agree / aligned,
+                               rtol=1e-6)
+    # A clip paired with itself, frame by frame: every code agrees.
+    same = np.stack([waves[0], waves[0]])
+    frames, mask = model.features(same)
+    vectors = model.content_encoder([frames, mask])
+    out = model.quantizer.quantize_with_loss(vectors, training=False)
+    itself = np.tile(np.arange(frames.shape[1], dtype="int32"), (2, 1))
+    _, agreement = model.parallel_loss(vectors, out["indices"],
+                                       keras.ops.convert_to_tensor(itself), mask)
+    assert float(keras.ops.convert_to_numpy(agreement)) == 1.0
+    path = str(tmp_path / "parallel.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.parallel_weight == 0.5 and loaded.parallel_temperature == 0.5
+    np.testing.assert_array_equal(loaded.encode(list(_clips([2400]))),
+                                  model.encode(list(_clips([2400]))))
+
+
+def test_parallel_weight_needs_partners_and_partners_need_it():
+    keras.utils.set_random_seed(0)
+    model = _parallel_converter(parallel_weight=1.0)
+    waves, sample_mask = _adapted_padded_pair(model)
+    model.compile(optimizer="adam")
+    with pytest.raises(ValueError, match="parallel_weight=1.0 trains on parallel clips"):
+        model.fit((waves, sample_mask), np.array([0, 1]), batch_size=2, epochs=1, verbose=0)
+    plain = _parallel_converter()
+    plain.adapt(list(waves))
+    plain.compile(optimizer="adam")
+    partner = np.zeros((2, plain.log_mel.frame_count(3000)), "int32")
+    with pytest.raises(ValueError, match="parallel_weight=0"):
+        plain.fit((waves, sample_mask, partner), np.array([0, 1]), batch_size=2, epochs=1,
+                  verbose=0)
+    for bad in (-1.0, float("nan"), True, "1"):
+        with pytest.raises(ValueError, match="parallel_weight"):
+            _parallel_converter(parallel_weight=bad)
+    for bad in (0.0, -1.0, float("inf")):
+        with pytest.raises(ValueError, match="parallel_temperature"):
+            _parallel_converter(parallel_temperature=bad)
+
+
+def test_fit_on_parallel_batches():
+    from keras_ae.data import align_parallel
+    from keras_ae.data import cepstra
+    from keras_ae.data import parallel_batches
+
+    keras.utils.set_random_seed(0)
+    model = vc.vq_voice_converter(["a", "b"], num_codes=8, code_dim=4, channels=8, blocks=1,
+                                  parallel_weight=0.25)
+    clips = _clips([2400, 2800, 2000, 2600])
+    model.adapt(clips)
+    aligned = align_parallel(*[cepstra(model._log_mels(clips[k::2])) for k in (0, 1)])
+    partners = [p for pair in aligned for p in pair]
+    batches = parallel_batches(clips, np.array([0, 1, 0, 1]), partners,
+                               model.log_mel.frame_count, batch_size=4, shuffle=True,
+                               pad_to_multiple=800)
+    before = _values(model.content_encoder.weights)
+    model.compile(optimizer="adam")
+    history = model.fit(batches, epochs=1, verbose=0)
+    assert np.isfinite(history.history["parallel_loss"][0])
+    assert np.isfinite(history.history["loss"][0])
+    assert 0.0 <= history.history["parallel_agreement"][0] <= 1.0
+    assert not all(np.array_equal(a, b) for a, b in zip(
+        before, _values(model.content_encoder.weights)))
