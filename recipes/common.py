@@ -50,6 +50,9 @@ def parse_args(name, epochs, description, learning_rate=2e-3, batch_size=128,
         if value is not None and value < 1:
             parser.error(f"--{key.replace('_', '-')} must be >= 1. Received: {key}={value}")
     args.name = name
+    # Seeded before the recipe builds its model: a model built first (as the voice recipes
+    # do) drew its initial weights unseeded, and two runs of one command trained apart.
+    keras.utils.set_random_seed(args.seed)
     words = [os.path.relpath(sys.argv[0])] + sys.argv[1:]
     args.command = "python " + " ".join(shlex.quote(a) for a in words)
     return args
