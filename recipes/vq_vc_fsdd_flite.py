@@ -190,7 +190,7 @@ TRIED = (
     "he partner's code at weight 0.25: 0.803 / 0.793 / 0.564, MCD 20.4, codes → phones 0.372,"
     " bag of codes 0.988 (sentences) and 0.806 (digits), ABX 0.138; at weight 2.0 the encoder"
     " shrank its vectors (VQ loss 0.004, the pull 0.035) with the codes agreeing no more (0.1"
-    "9 of aligned training frames), stopped after 5 epochs. So the pull became a cross entrop"
+    "9 of aligned training frames), stopped after 7 epochs. So the pull became a cross entrop"
     "y over the codebook (`parallel_temperature=1`): at weight 0.2 the codebook collapsed (pe"
     "rplexity 5 of 32): bag of codes 0.619 (sentences) and 0.352 (digits), the aligned test f"
     "rames' codes agreeing 0.645 of the time (k-means codes 0.167), but codes → phones 0.205 "
@@ -228,6 +228,11 @@ def sentences(split, data_path, every=1):
     files = [f"sentences/{FLITE_VOICES[v]}_{i:03d}.wav" for v, i in zip(voices, ids)]
     speakers = np.array([SPOKEN_DIGIT_SPEAKERS.index(FLITE_VOICES[v]) for v in voices])
     return waves, speakers, files
+
+
+def sentence_ids(files):
+    """The sentence id of each of `sentences`' files."""
+    return np.array([int(f[-7:-4]) for f in files])
 
 
 def phones(files, frame_counts, alignments):
@@ -315,8 +320,9 @@ def code_measures(model, data, args):
         cpc = None
     mfcc = keras_ae.layers.MFCC(sampling_rate=model.sampling_rate, num_coefficients=13,
                                 deltas=2)
+    test_log_mels = model._log_mels(test_waves)
     train_features, statistics = frame_features(model, train_waves, cpc, mfcc)
-    test_features, _ = frame_features(model, test_waves, cpc, mfcc, statistics)
+    test_features, _ = frame_features(model, test_waves, cpc, mfcc, statistics, test_log_mels)
     centroids = kmeans(train_features["log_mel"], k, seed=args.seed)
     kmeans_train = [nearest_centroid(m, centroids) for m in train_features["log_mel"]]
     kmeans_test = [nearest_centroid(m, centroids) for m in test_features["log_mel"]]
@@ -326,10 +332,10 @@ def code_measures(model, data, args):
         metrics[f"phone_probe_{name}"] = frame_probe(train_features[name], train_phones,
                                                      test_features[name], test_phones)
     # The same sentence in two voices: how often the codes of DTW-aligned frames agree.
-    test_ids = np.array([int(f[-7:-4]) for f in test_files])
+    test_ids = sentence_ids(test_files)
     pairs = [(i, j) for i in range(len(test_ids)) for j in range(i + 1, len(test_ids))
              if test_ids[i] == test_ids[j]]
-    test_cepstra = cepstra(model._log_mels(test_waves))
+    test_cepstra = cepstra(test_log_mels)
     aligned = align_parallel([test_cepstra[i] for i, _ in pairs],
                              [test_cepstra[j] for _, j in pairs])
     for name, clips in [("codes", test_codes), ("kmeans", kmeans_test)]:
@@ -405,7 +411,7 @@ def digit_pairs(digits, speakers, pool, seed):
     return pairs
 
 
-def sentence_pairs(ids, voices, seed):
+def sentence_pairs(ids, seed):
     """Pairs of clips (indices) of the same sentence in two voices: each sentence's voices
     shuffled and paired off, so that each clip is in one pair."""
     rng = np.random.default_rng(seed)
@@ -429,16 +435,18 @@ def pieces_of_pair(a, b, partner_a, partner_b, frame_count, step, frames=100, sh
         if min(len(piece_a), len(piece_b)) < shortest:
             continue
         n_a, n_b = frame_count(len(piece_a)), frame_count(len(piece_b))
-
-        def local(partners, start, count, offset, other):
-            p = np.full(count, -1, "int32")
-            span = partners[start:start + count] - offset
-            p[:len(span)] = np.where((span >= 0) & (span < other), span, -1)
-            return p
-
-        out.append((piece_a, piece_b, local(partner_a, t0, n_a, b0, n_b),
-                    local(partner_b, b0, n_b, t0, n_a)))
+        out.append((piece_a, piece_b, _local_partners(partner_a, t0, n_a, b0, n_b),
+                    _local_partners(partner_b, b0, n_b, t0, n_a)))
     return out
+
+
+def _local_partners(partners, start, count, offset, other):
+    """The partners of a piece's `count` frames from frame `start` of its clip, counted from
+    the partner piece's first frame `offset` (−1 outside its `other` frames)."""
+    p = np.full(count, -1, "int32")
+    span = partners[start:start + count] - offset
+    p[:len(span)] = np.where((span >= 0) & (span < other), span, -1)
+    return p
 
 
 def parallel_training(model, data, train_waves, train_voices, train_files, real, seed):
@@ -452,9 +460,9 @@ def parallel_training(model, data, train_waves, train_voices, train_files, real,
     waves, digits, speakers, _ = data.train
     pairs = [(waves[i], waves[j], speakers[i], speakers[j], False) for i, j in digit_pairs(
         digits, speakers, np.concatenate([np.arange(len(waves)), real]).astype(int), seed)]
-    ids = np.array([int(f[-7:-4]) for f in train_files])
+    ids = sentence_ids(train_files)
     pairs += [(train_waves[i], train_waves[j], train_voices[i], train_voices[j], True)
-              for i, j in sentence_pairs(ids, train_voices, seed)]
+              for i, j in sentence_pairs(ids, seed)]
     features = cepstra(model._log_mels([c for p in pairs for c in p[:2]]))
     aligned = align_parallel(features[0::2], features[1::2])
     clips, labels, partners, sentence_pieces = [], [], [], 0
@@ -519,7 +527,6 @@ def main():
                                                        16 if args.train_size else 1)
     judges = recipe.judges(data, args)
     model = zoo.vq_voice_converter(SPOKEN_DIGIT_SPEAKERS, **SETTINGS)
-    # Sentences in pieces of at most a second: a batch pads its clips to the longest.
     real = ([i for i, s in enumerate(data.train[2]) if s < len(FSDD_SPEAKERS)]
             if REAL_TAKES_TWICE else [])
     partners = None
@@ -527,7 +534,7 @@ def main():
         clips, labels, partners, cut_pieces = parallel_training(
             model, data, train_waves, train_voices, train_files, real, args.seed)
         training = (clips, None, labels, None)
-    else:
+    else:  # sentences in pieces of at most a second: a batch pads its clips to the longest
         pieces, piece_voices = chunked(train_waves, train_voices, model.sampling_rate)
         cut_pieces = len(pieces)
         training = (list(data.train[0]) + pieces + [data.train[0][i] for i in real], None,

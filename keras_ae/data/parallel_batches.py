@@ -35,6 +35,7 @@ def align_parallel(features_a, features_b):
     >>> [p.tolist() for p in align_parallel([a], [b])[0]]
     [[0, 2, 3], [0, 0, 1, 2, 2]]
     """
+    from keras_ae.evaluation.discrete_codes import _frame_distances
     from keras_ae.evaluation.mel_cepstral_distortion import _dtw_paths
 
     if len(features_a) != len(features_b):
@@ -46,8 +47,7 @@ def align_parallel(features_a, features_b):
         if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or not len(a) or not len(b):
             raise ValueError(f"Clip pair {i} must be two non-empty (frames, dims) arrays of "
                              f"the same dims. Received: shapes {a.shape} and {b.shape}")
-        costs.append(np.sqrt(np.maximum(
-            (a * a).sum(1)[:, None] + (b * b).sum(1)[None] - 2 * a @ b.T, 0.0)))
+        costs.append(_frame_distances(a, b, "euclidean"))
     out = []
     for cost, path in zip(costs, _dtw_paths(costs)):
         out.append((_middle(path[:, 0], path[:, 1], cost.shape[0]),
@@ -64,9 +64,9 @@ def _middle(frames, partners, length):
 
 
 def cepstra(log_mels, num_coefficients=12):
-    """Cepstral coefficients 1..`num_coefficients` of log-mel frames (a DCT-II over the
-    bands), each clip's mean taken out: features for `align_parallel` that follow the
-    phones more than the voice (c0, the loudness, left out).
+    """Cepstral coefficients 1..`num_coefficients` of log-mel frames (the orthonormal
+    DCT-II over the bands), each clip's mean taken out: features for `align_parallel`
+    that follow the phones more than the voice (c0, the loudness, left out).
 
     Args:
         log_mels: a list of float arrays `(frames, num_mel_bins)`.
@@ -79,9 +79,9 @@ def cepstra(log_mels, num_coefficients=12):
         raise ValueError("`log_mels` must be a non-empty list of (frames, bins) arrays.")
     bins = np.asarray(log_mels[0]).shape[-1]
     num_coefficients = check_int("num_coefficients", num_coefficients, 1, bins - 1)
-    k = np.arange(1, num_coefficients + 1)[None, :]
-    n = np.arange(bins)[:, None]
-    dct = np.cos(np.pi * k * (2 * n + 1) / (2 * bins))
+    from keras_ae.layers.mfcc import dct_matrix
+
+    dct = dct_matrix(bins, num_coefficients + 1)[:, 1:].astype("float64")
     out = []
     for m in log_mels:
         c = np.asarray(m, "float64") @ dct
@@ -158,11 +158,11 @@ class ParallelBatches(keras.utils.PyDataset):
             raise ValueError(f"`partners` must have one array per clip ({len(self.clips)})."
                              f" Received: {len(partners)} arrays")
         self.frame_count = frame_count
+        counts = [frame_count(len(clip)) for clip in self.clips]
         self.partners = []
         for i, p in enumerate(partners):
             p = np.asarray(p)
-            frames = frame_count(len(self.clips[i]))
-            other = frame_count(len(self.clips[i ^ 1]))
+            frames, other = counts[i], counts[i ^ 1]
             if p.shape != (frames,) or not np.issubdtype(p.dtype, np.integer):
                 raise ValueError(
                     f"`partners[{i}]` must be an int array of the clip's {frames} frames. "
@@ -230,7 +230,6 @@ class ParallelBatches(keras.utils.PyDataset):
     def on_epoch_end(self):
         self.epoch += 1
         self._order()
-
 
 
 def _count(value):
