@@ -40,7 +40,8 @@ print("OK", loss[0], loss[-1])
 
 JAX_DATA_PARALLEL = """
 import os
-os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
+                           + " --xla_force_host_platform_device_count=2")
 import keras, numpy as np, jax, keras_ae
 assert len(jax.devices()) == 2
 keras.distribution.set_distribution(keras.distribution.DataParallel(devices=jax.devices()))
