@@ -20,6 +20,12 @@ same run on the same clips; the table gives ms per step for each setting, the
 share of the batches' samples that is padding, and the ratio of each setting's
 time to the baseline's (below 1 is faster).
 
+A fifth row trains the same clips as parallel pairs (clip `2i` with `2i + 1`,
+each frame aligned with the partner's frame at the same share of its length)
+through `parallel_batches`, with both settings and `parallel_weight=0.05` (the
+recipe's): against the row "both", what the pairs' batching and the pull to
+the partner's codes cost.
+
 Run on the backend of `KERAS_BACKEND`, one at a time:
 
     KERAS_BACKEND=jax python benchmarks/padded_batches.py [--steps 20] [--epochs 2]
@@ -33,29 +39,49 @@ import numpy as np
 
 from keras_ae.data import SPOKEN_DIGIT_SPEAKERS
 from keras_ae.data import audio_batches
+from keras_ae.data import parallel_batches
 from keras_ae.models import VQVoiceConverter
 
 
 def padding_share(batches):
     """The share of the batches' samples that is padding (over one epoch)."""
+    if isinstance(batches, keras.utils.PyDataset):
+        batches = (batches[i] for i in range(len(batches)))
     padded = real = 0
-    for (waves, mask), _ in batches:
-        padded += int(np.prod(waves.shape))
-        real += float(mask.numpy().sum())
+    for inputs, _ in batches:
+        padded += int(np.prod(inputs[0].shape))
+        real += float(np.asarray(inputs[1]).sum())
     return 1 - real / padded
 
 
-def ms_per_step(clips, speakers, args, **batching):
+def linear_partners(clips, frame_count):
+    """Each clip's frames aligned with its pair partner's (`2i` with `2i + 1`) at the same
+    share of their lengths."""
+    partners = []
+    for i, clip in enumerate(clips):
+        own, other = frame_count(len(clip)), frame_count(len(clips[i ^ 1]))
+        partners.append((np.arange(own) * other // own).astype("int32"))
+    return partners
+
+
+def ms_per_step(clips, speakers, args, parallel=False, **batching):
     """`(ms per step, padding share)` of a preset-architecture model fitted on `clips`
-    batched with `batching` (keyword arguments of `audio_batches`)."""
+    batched with `batching` (keyword arguments of `audio_batches`), or with `parallel`
+    by `parallel_batches` with `parallel_weight=0.05`."""
     keras.utils.set_random_seed(0)
-    model = VQVoiceConverter.from_preset("vq_vc_fsdd_flite", load_weights=False)
+    config = VQVoiceConverter.from_preset("vq_vc_fsdd_flite", load_weights=False).get_config()
+    model = VQVoiceConverter.from_config({**config, "parallel_weight": 0.05 if parallel else 0.0})
     if list(model.speakers) != list(SPOKEN_DIGIT_SPEAKERS):
         raise ValueError(f"the preset's speakers changed: {model.speakers}")
     model.adapt(clips[::5])
     model.compile(optimizer=keras.optimizers.Adam(5e-4))
-    batches = audio_batches(clips, speakers, batch_size=args.batch, shuffle=True, seed=0,
-                            **batching)
+    if parallel:
+        batches = parallel_batches(clips, speakers, linear_partners(
+            clips, model.log_mel.frame_count), model.log_mel.frame_count,
+            batch_size=args.batch, shuffle=True, seed=0, **batching)
+    else:
+        batches = audio_batches(clips, speakers, batch_size=args.batch, shuffle=True, seed=0,
+                                **batching)
     model.fit(batches, epochs=1, verbose=0, shuffle=False)  # compilation
     start = time.perf_counter()
     model.fit(batches, epochs=args.epochs, verbose=0, shuffle=False)
@@ -85,6 +111,8 @@ def main():
         f"`pad_to_multiple={args.multiple}`": {"pad_to_multiple": args.multiple},
         f"`group_by_length={args.group}`": {"group_by_length": args.group},
         "both": {"pad_to_multiple": args.multiple, "group_by_length": args.group},
+        "`parallel_batches`, both": {"pad_to_multiple": args.multiple,
+                                     "group_by_length": args.group, "parallel": True},
     }
     results = {name: ms_per_step(clips, speakers, args, **batching)
                for name, batching in settings.items()}

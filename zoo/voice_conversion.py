@@ -13,6 +13,7 @@ from keras import ops
 
 from keras_ae._checks import check_int
 from keras_ae.layers import AdaptiveInstanceNormalization
+from keras_ae.layers import CepstralSmoothing
 from keras_ae.layers import InstanceNormalization
 from keras_ae.layers import VectorQuantizer
 from keras_ae.models import AdaINVoiceConverter
@@ -59,16 +60,23 @@ def _blocks(h, mask, channels, blocks, kernel_size, prefix, instance_norm=False,
 
 
 def content_encoder(content_dim=16, channels=128, blocks=3, kernel_size=5, instance_norm=False,
-                    num_mel_bins=NUM_MEL_BINS, name="content_encoder"):
+                    num_mel_bins=NUM_MEL_BINS, cepstral_coefficients=None,
+                    name="content_encoder"):
     """`[frames, mask] -> content`: a narrow code per frame.
 
     With `instance_norm=True` (AdaIN-VC) the projected frames and every
     block are instance-normalised without affine parameters, which removes
     each utterance's per-channel mean and scale at every stage; the code is
-    a linear map of their sum (the mean of the KL term's Gaussian).
+    a linear map of their sum (the mean of the KL term's Gaussian). With
+    `cepstral_coefficients=k` the encoder first smooths each frame across
+    the bands to its first `k` cepstral coefficients (`CepstralSmoothing`):
+    it sees the spectral envelope, not the pitch's harmonics.
     """
     frames, mask = _inputs(num_mel_bins, "frames"), _mask_input()
-    h = _masked(keras.layers.Conv1D(channels, 1, name="project")(frames), mask)
+    h = frames
+    if cepstral_coefficients is not None:
+        h = CepstralSmoothing(cepstral_coefficients, name="cepstral_smoothing")(h)
+    h = _masked(keras.layers.Conv1D(channels, 1, name="project")(h), mask)
     if instance_norm:
         # (The product drops the Keras mask IN passes on: the mask is an input here.)
         h = _masked(InstanceNormalization(center=False, scale=False, name="project_in")(
@@ -171,7 +179,7 @@ def adain_voice_converter(speakers, content_dim=16, speaker_dim=64, channels=128
 def vq_voice_converter(speakers, num_codes=64, code_dim=16, speaker_dim=64, channels=128,
                        blocks=3, jitter=0.0, instance_norm=False, seed=0, decoder_adain=False,
                        speaker_adversary_weight=0.0, classifier_channels=64,
-                       decoder_dilation_growth=1, **kwargs):
+                       decoder_dilation_growth=1, cepstral_coefficients=None, **kwargs):
     """`VQVoiceConverter` with these networks (as in `vq_vc_fsdd_flite`).
 
     The content encoder (by default without instance normalisation: the
@@ -185,7 +193,8 @@ def vq_voice_converter(speakers, num_codes=64, code_dim=16, speaker_dim=64, chan
     `classifier_channels` channels reads the speaker off the code sequence
     and the encoder learns to confuse it. With `decoder_dilation_growth=2`
     the decoder's blocks are dilated 1, 2, 4, ... (a wider view of the
-    codes at the same cost).
+    codes at the same cost). With `cepstral_coefficients=k` the content
+    encoder sees each frame smoothed to its first `k` cepstral coefficients.
     """
     if speaker_adversary_weight > 0:
         kwargs["speaker_classifier"] = speaker_classifier(
@@ -193,7 +202,8 @@ def vq_voice_converter(speakers, num_codes=64, code_dim=16, speaker_dim=64, chan
     quantizer = VectorQuantizer(num_codes, codebook_update="ema", kmeans_init=True,
                                 dead_code_threshold=1.0, seed=seed, name="quantizer")
     return VQVoiceConverter(
-        content_encoder(code_dim, channels, blocks, instance_norm=instance_norm),
+        content_encoder(code_dim, channels, blocks, instance_norm=instance_norm,
+                        cepstral_coefficients=cepstral_coefficients),
         decoder(code_dim, speaker_dim, channels, blocks, adain=decoder_adain,
                 dilation_growth=decoder_dilation_growth),
         speakers=list(speakers), quantizer=quantizer, jitter=jitter, seed=seed,

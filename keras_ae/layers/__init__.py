@@ -9,6 +9,7 @@ from keras_ae.layers.gumbel_softmax import GumbelSoftmax
 from keras_ae.layers.instance_normalization import InstanceNormalization
 from keras_ae.layers.log_mel_spectrogram import LogMelSpectrogram
 from keras_ae.layers.mfcc import MFCC
+from keras_ae.layers.mfcc import CepstralSmoothing
 from keras_ae.layers.one_hot_straight_through import OneHotStraightThrough
 from keras_ae.layers.ordered_pointer import OrderedPointer
 from keras_ae.layers.vector_quantizer import VectorQuantizer
@@ -17,6 +18,7 @@ from keras_ae.layers.weighted_bag_of_words import WeightedBagOfWords
 __all__ = [
     "AdaptiveInstanceNormalization",
     "BinaryStraightThrough",
+    "CepstralSmoothing",
     "CumulativeMeanNormalization",
     "GradientReversal",
     "GumbelSoftmax",

@@ -146,3 +146,53 @@ def dct_matrix(num_inputs, num_outputs):
 
 def _stop(offset):
     return -offset if offset else None
+
+
+@keras.saving.register_keras_serializable(package="keras_ae")
+class CepstralSmoothing(keras.layers.Layer):
+    """Log-mel frames smoothed across the bands: only the first cepstral coefficients kept.
+
+    Each frame `x` (the last axis, its bands) becomes `x D_k D_kᵀ`, where `D_k`
+    holds the first `num_coefficients` columns of the orthonormal DCT-II over
+    the bands (`dct_matrix`): the frame's mel cepstrum, liftered to c0 ...
+    c(k-1), back in bands. What stays is the spectral envelope (the formants);
+    what goes is the fine structure across the bands, the harmonics of the
+    voice's pitch. Same shape out as in; no weights.
+
+    Args:
+        num_coefficients: int >= 1, cepstral coefficients kept; at most the
+            input's number of bands.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_ae.layers import CepstralSmoothing
+    >>> x = np.random.default_rng(0).normal(size=(2, 5, 40)).astype("float32")
+    >>> y = CepstralSmoothing(12)(x)
+    >>> tuple(y.shape)
+    (2, 5, 40)
+    >>> bool(np.allclose(CepstralSmoothing(40)(x), x, atol=1e-5))  # all kept: unchanged
+    True
+    """
+
+    def __init__(self, num_coefficients, **kwargs):
+        super().__init__(**kwargs)
+        self.num_coefficients = check_int("num_coefficients", num_coefficients, 1)
+
+    def build(self, input_shape):
+        bands = input_shape[-1]
+        if bands is None or self.num_coefficients > bands:
+            raise ValueError(f"`num_coefficients` must be at most the input's number of bands "
+                             f"(its last axis). Received: num_coefficients="
+                             f"{self.num_coefficients}, input shape {tuple(input_shape)}")
+        dct = dct_matrix(bands, self.num_coefficients)
+        self._projection = (dct @ dct.T).astype("float32")
+
+    def call(self, inputs):
+        return keras.ops.matmul(inputs, keras.ops.cast(self._projection, inputs.dtype))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "num_coefficients": self.num_coefficients}

@@ -266,3 +266,35 @@ def test_to_waveform_gives_speech_with_the_same_log_mel(clips):
     # Against a waveform of the same loudness that is not this speech.
     noise = np.random.default_rng(0).normal(size=waves.shape).astype("float32") * waves.std()
     assert np.abs(keras.ops.convert_to_numpy(layer(noise)) - log_mel)[loud].mean() > 5 * error
+
+
+def test_cepstral_smoothing_keeps_the_first_coefficients(clips):
+    from scipy.fft import dct
+    from scipy.fft import idct
+
+    from keras_ae.layers import CepstralSmoothing
+
+    log_mel = keras.ops.convert_to_numpy(LogMelSpectrogram(sampling_rate=8000)(clips))
+    c = dct(log_mel.astype("float64"), type=2, norm="ortho", axis=-1)
+    c[..., 12:] = 0.0
+    expected = idct(c, type=2, norm="ortho", axis=-1)
+    layer = CepstralSmoothing(12)
+    actual = keras.ops.convert_to_numpy(layer(log_mel))
+    np.testing.assert_allclose(actual, expected, atol=1e-3)
+    # A projection: smoothing twice is smoothing once; the pitch's ripples are gone.
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(actual)), actual, atol=1e-3)
+    # A ripple of period 4 bands across the 40 (cepstral coefficient 20): smoothed away.
+    ripple = np.cos(np.pi * (np.arange(40) + 0.5) * 20 / 40).astype("float32")[None, None]
+    assert np.abs(keras.ops.convert_to_numpy(CepstralSmoothing(12)(ripple))).max() < 1e-5
+    run_layer_test(CepstralSmoothing, {"num_coefficients": 5}, (2, 7, 40), (2, 7, 40),
+                   expected_num_trainable_weights=0, run_training_check=False)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "3"])
+def test_cepstral_smoothing_errors(bad):
+    from keras_ae.layers import CepstralSmoothing
+
+    with pytest.raises(ValueError, match="num_coefficients"):
+        CepstralSmoothing(bad)
+    with pytest.raises(ValueError, match="num_coefficients=41"):
+        CepstralSmoothing(41)(np.zeros((1, 3, 40), "float32"))

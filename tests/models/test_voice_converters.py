@@ -717,6 +717,38 @@ def test_parallel_weight_needs_partners_and_partners_need_it():
             _parallel_converter(parallel_temperature=bad)
 
 
+def test_diversity_loss_is_one_minus_the_batch_perplexity_share(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = _parallel_converter(diversity_weight=0.5, parallel_temperature=0.5)
+    model.adapt(_clips([2400]))
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(2, 6, 4)).astype("float32")
+    mask = np.ones((2, 6), "float32")
+    mask[1, 4:] = 0.0  # padding: left out of the mean
+    vectors[1, 4:] = 100.0
+    d = keras.ops.convert_to_numpy(model.quantizer.distances(vectors)) / 0.5
+    soft = np.exp(-d - (-d).max(-1, keepdims=True))
+    soft /= soft.sum(-1, keepdims=True)
+    mean = soft[mask > 0].mean(0)
+    expected = 1.0 - np.exp(-np.sum(mean * np.log(mean))) / 8
+    got = keras.ops.convert_to_numpy(model.diversity_loss(vectors, mask))
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    # Every frame on one code: the most the loss can be, 1 - 1 / num_codes.
+    sharp = _parallel_converter(diversity_weight=0.5, parallel_temperature=1e-3)
+    sharp.adapt(_clips([2400]))
+    codebook = keras.ops.convert_to_numpy(sharp.quantizer.embeddings)
+    on_one = np.tile(codebook[3], (2, 6, 1))
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(sharp.diversity_loss(on_one, np.ones((2, 6)))), 1 - 1 / 8,
+        rtol=1e-5)
+    path = str(tmp_path / "diversity.keras")
+    model.save(path)
+    assert keras.saving.load_model(path).diversity_weight == 0.5
+    for bad in (-1.0, float("nan"), "1"):
+        with pytest.raises(ValueError, match="diversity_weight"):
+            _parallel_converter(diversity_weight=bad)
+
+
 def test_fit_on_parallel_batches():
     from keras_ae.data import align_parallel
     from keras_ae.data import cepstra
@@ -724,7 +756,7 @@ def test_fit_on_parallel_batches():
 
     keras.utils.set_random_seed(0)
     model = vc.vq_voice_converter(["a", "b"], num_codes=8, code_dim=4, channels=8, blocks=1,
-                                  parallel_weight=0.25)
+                                  parallel_weight=0.25, diversity_weight=0.5)
     clips = _clips([2400, 2800, 2000, 2600])
     model.adapt(clips)
     aligned = align_parallel(*[cepstra(model._log_mels(clips[k::2])) for k in (0, 1)])
@@ -738,5 +770,6 @@ def test_fit_on_parallel_batches():
     assert np.isfinite(history.history["parallel_loss"][0])
     assert np.isfinite(history.history["loss"][0])
     assert 0.0 <= history.history["parallel_agreement"][0] <= 1.0
+    assert 0.0 <= history.history["diversity_loss"][0] <= 1 - 1 / 8
     assert not all(np.array_equal(a, b) for a, b in zip(
         before, _values(model.content_encoder.weights)))
