@@ -46,7 +46,8 @@ from keras_ae.models import VQVoiceConverter
 def padding_share(batches):
     """The share of the batches' samples that is padding (over one epoch)."""
     if isinstance(batches, keras.utils.PyDataset):
-        batches = (batches[i] for i in range(len(batches)))
+        dataset = batches
+        batches = (dataset[i] for i in range(len(dataset)))
     padded = real = 0
     for inputs, _ in batches:
         padded += int(np.prod(inputs[0].shape))
