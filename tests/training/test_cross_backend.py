@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import pytest
 import tiny_models
+from conftest import JAX_XLA_FLAGS
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
                                 reason="starts a process per backend; run once")
@@ -33,7 +34,7 @@ def _run(backend, folder, *modes):
     env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": ROOT,
            "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
     if backend == "jax":  # compiles faster (see conftest.py): its step 55 s instead of 80 s
-        env["XLA_FLAGS"] = "--xla_backend_optimization_level=0"
+        env["XLA_FLAGS"] = JAX_XLA_FLAGS
     result = subprocess.run([sys.executable, os.path.join(HERE, "_cross_backend.py"), folder,
                              *modes],
                             env=env, capture_output=True, text=True, timeout=900)
