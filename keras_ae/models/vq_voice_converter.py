@@ -98,6 +98,18 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
     frames (the diversity loss of wav2vec 2.0, Baevski et al. 2020), weighted
     by `diversity_weight`. Logs `diversity_loss`.
 
+    The pull asks each aligned frame for its partner's code, and alignment
+    errors and unaligned frames keep it far from met (at weight 0.5 the
+    codes of half the aligned training frames agreed). With
+    `parallel_bag_weight > 0` the two clips of a pair are also asked for
+    the same bag of codes, whatever the order of the frames: the total
+    variation distance between their shares of frames per code (half the
+    L1 distance: the share of a clip's frames that would have to change
+    code), hard shares with the gradient of the soft assignment
+    `softmax(-distance / bag_temperature)`, weighted by
+    `parallel_bag_weight`. How often each code occurs is what a speaker
+    classifier on the bag of codes reads. Logs `parallel_bag_distance`.
+
     Args:
         content_encoder: a Keras model `[frames, mask] -> vectors`, from
             `(batch, frames, num_mel_bins)` to `(batch, frames, code_dim)`.
@@ -147,6 +159,9 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             diversity loss's. Defaults to 1.
         diversity_weight: float >= 0, the weight of the diversity loss
             (see above); 0 (the default) leaves it out.
+        parallel_bag_weight: float >= 0, the weight of the distance between
+            parallel partners' bags of codes (see above); 0 (the default)
+            leaves it out. Needs `parallel_weight > 0` (the partners).
         **kwargs: `VoiceConverter` arguments (`sampling_rate`,
             `num_mel_bins`, `griffin_lim_iterations`) and `keras.Model`
             ones such as `name`.
@@ -186,7 +201,8 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
                  bag_adversary_weight=0.0, bag_temperature=1.0, bag_adversary_steps=1,
                  frequency_warp=0.0, cycle_weight=0.0, speaker_classifier=None,
                  speaker_adversary_weight=0.0, speaker_adversary_steps=1, parallel_weight=0.0,
-                 parallel_temperature=1.0, diversity_weight=0.0, **kwargs):
+                 parallel_temperature=1.0, diversity_weight=0.0, parallel_bag_weight=0.0,
+                 **kwargs):
         super().__init__(content_encoder, decoder, speakers, **kwargs)
         if quantizer is None:
             quantizer = VectorQuantizer(64, codebook_update="ema", kmeans_init=True,
@@ -244,6 +260,15 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             self.parallel_tracker = keras.metrics.Mean(name="parallel_loss")
             self.parallel_agreement_tracker = keras.metrics.Mean(name="parallel_agreement")
         self.diversity_weight = check_number("diversity_weight", diversity_weight, low=0)
+        self.parallel_bag_weight = check_number("parallel_bag_weight", parallel_bag_weight,
+                                                low=0)
+        if self.parallel_bag_weight > 0:
+            if self.parallel_weight == 0:
+                raise ValueError(
+                    "`parallel_bag_weight` > 0 compares the bags of parallel partners, which "
+                    "only a model with `parallel_weight` > 0 is given. Received: "
+                    f"parallel_bag_weight={parallel_bag_weight}, parallel_weight=0")
+            self.parallel_bag_tracker = keras.metrics.Mean(name="parallel_bag_distance")
         if self.diversity_weight > 0:
             self.diversity_tracker = keras.metrics.Mean(name="diversity_loss")
         self.seed_generator = keras.random.SeedGenerator(seed, name="jitter_seed")
@@ -338,6 +363,15 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         agreement = ops.sum(ops.cast(ops.equal(indices, partner_indices), "float32") * valid) / (
             ops.maximum(ops.sum(valid), 1.0))
         return weighted_mean(per_clip, sample_weight), agreement
+
+    def parallel_bag_distance(self, vectors, mask, sample_weight=None):
+        """The mean over clips of the total variation distance between a clip's bag of codes
+        and its parallel partner's (rows `2i`, `2i + 1`), each over its own real frames."""
+        bags = self.bag_of_codes(vectors, mask)
+        rows = ops.arange(ops.shape(bags)[0], dtype="int32")
+        partner_bags = ops.take(bags, rows + 1 - 2 * (rows % 2), axis=0)
+        distance = 0.5 * ops.sum(ops.abs(bags - partner_bags), axis=-1)
+        return weighted_mean(distance, sample_weight)
 
     def diversity_loss(self, vectors, mask):
         """`1 - perplexity / num_codes` of the mean of `softmax(-distance /
@@ -448,6 +482,10 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             loss = loss + self.parallel_weight * parallel
             self.parallel_tracker.update_state(parallel)
             self.parallel_agreement_tracker.update_state(agreement)
+            if self.parallel_bag_weight > 0:
+                distance = self.parallel_bag_distance(vectors, mask, sample_weight)
+                loss = loss + self.parallel_bag_weight * distance
+                self.parallel_bag_tracker.update_state(distance)
         if self.diversity_weight > 0:
             diversity = self.diversity_loss(vectors, mask)
             loss = loss + self.diversity_weight * diversity
@@ -584,4 +622,5 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             "parallel_weight": self.parallel_weight,
             "parallel_temperature": self.parallel_temperature,
             "diversity_weight": self.diversity_weight,
+            "parallel_bag_weight": self.parallel_bag_weight,
         }

@@ -749,6 +749,39 @@ def test_diversity_loss_is_one_minus_the_batch_perplexity_share(tmp_path):
             _parallel_converter(diversity_weight=bad)
 
 
+def test_parallel_bag_distance_is_the_total_variation_between_partners_bags(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = _parallel_converter(parallel_weight=0.5, parallel_bag_weight=2.0)
+    model.adapt(_clips([2400]))
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(4, 7, 4)).astype("float32")
+    mask = np.ones((4, 7), "float32")
+    mask[1, 5:] = 0.0  # padding: not in row 1's bag
+    vectors[1, 5:] = 100.0
+    codes = keras.ops.convert_to_numpy(keras.ops.argmin(model.quantizer.distances(vectors), -1))
+    bags = np.stack([np.bincount(codes[b][mask[b] > 0], minlength=8) / mask[b].sum()
+                     for b in range(4)])
+    expected = [0.5 * np.abs(bags[b] - bags[b ^ 1]).sum() for b in range(4)]
+    got = keras.ops.convert_to_numpy(model.parallel_bag_distance(vectors, mask))
+    np.testing.assert_allclose(got, np.mean(expected), rtol=1e-5)
+    weights = np.array([1.0, 0.0, 3.0, 0.0], "float32")
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(model.parallel_bag_distance(vectors, mask, weights)),
+        (expected[0] + 3 * expected[2]) / 4, rtol=1e-5)
+    # The same frames in another order: the same bag, distance 0.
+    shuffled = np.stack([vectors[0], vectors[0][::-1]])
+    assert float(keras.ops.convert_to_numpy(
+        model.parallel_bag_distance(shuffled, np.ones((2, 7))))) == 0.0
+    path = str(tmp_path / "bag.keras")
+    model.save(path)
+    assert keras.saving.load_model(path).parallel_bag_weight == 2.0
+    with pytest.raises(ValueError, match="parallel_bag_weight=1.0, parallel_weight=0"):
+        _parallel_converter(parallel_bag_weight=1.0)
+    for bad in (-1.0, float("nan"), "1"):
+        with pytest.raises(ValueError, match="parallel_bag_weight"):
+            _parallel_converter(parallel_weight=0.5, parallel_bag_weight=bad)
+
+
 def test_fit_on_parallel_batches():
     from keras_ae.data import align_parallel
     from keras_ae.data import cepstra
@@ -756,7 +789,8 @@ def test_fit_on_parallel_batches():
 
     keras.utils.set_random_seed(0)
     model = vc.vq_voice_converter(["a", "b"], num_codes=8, code_dim=4, channels=8, blocks=1,
-                                  parallel_weight=0.25, diversity_weight=0.5)
+                                  parallel_weight=0.25, diversity_weight=0.5,
+                                  parallel_bag_weight=1.0)
     clips = _clips([2400, 2800, 2000, 2600])
     model.adapt(clips)
     aligned = align_parallel(*[cepstra(model._log_mels(clips[k::2])) for k in (0, 1)])
@@ -771,5 +805,6 @@ def test_fit_on_parallel_batches():
     assert np.isfinite(history.history["loss"][0])
     assert 0.0 <= history.history["parallel_agreement"][0] <= 1.0
     assert 0.0 <= history.history["diversity_loss"][0] <= 1 - 1 / 8
+    assert 0.0 <= history.history["parallel_bag_distance"][0] <= 1.0
     assert not all(np.array_equal(a, b) for a, b in zip(
         before, _values(model.content_encoder.weights)))
