@@ -14,8 +14,8 @@ card's totals hide:
    same model decoding each clip in its own voice (self-reconstruction).
 
 Usage: `python recipes/vq_vc_diagnose.py --data ../shared/data
-[--preset vq_vc_fsdd_flite]` (117–153 s on 2 cores in two runs, most of it
-the judges' training).
+[--preset vq_vc_fsdd_flite]` (81 s on 2 cores with the shipped judges; 117–153 s
+when it trained its own).
 """
 
 import argparse
