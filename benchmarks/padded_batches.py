@@ -22,9 +22,13 @@ time to the baseline's (below 1 is faster).
 
 A fifth row trains the same clips as parallel pairs (clip `2i` with `2i + 1`,
 each frame aligned with the partner's frame at the same share of its length)
-through `parallel_batches`, with both settings and `parallel_weight=0.05` (the
-recipe's): against the row "both", what the pairs' batching and the pull to
-the partner's codes cost.
+through `parallel_batches`, with both settings and `parallel_weight=0.05` (any
+weight above 0 computes the same): against the row "both", what the pairs'
+batching and the pull to the partner's codes cost. A sixth row feeds the
+batches of the row "both", made once by `audio_batches` and kept, through a
+`keras.utils.PyDataset` (what `parallel_batches` is), without partners:
+against "both", what that input path costs alone (its batches are the same
+every epoch, where the other rows reshuffle).
 
 Run on the backend of `KERAS_BACKEND`, one at a time:
 
@@ -65,10 +69,26 @@ def linear_partners(clips, frame_count):
     return partners
 
 
-def ms_per_step(clips, speakers, args, parallel=False, **batching):
+class KeptBatches(keras.utils.PyDataset):
+    """Batches made once (e.g. one epoch of `audio_batches`), served as a PyDataset."""
+
+    def __init__(self, batches):
+        super().__init__()
+        self.batches = [((np.asarray(x[0]), np.asarray(x[1])), np.asarray(y))
+                        for x, y in batches]
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, index):
+        return self.batches[index]
+
+
+def ms_per_step(clips, speakers, args, parallel=False, kept=False, **batching):
     """`(ms per step, padding share)` of a preset-architecture model fitted on `clips`
     batched with `batching` (keyword arguments of `audio_batches`), or with `parallel`
-    by `parallel_batches` with `parallel_weight=0.05`."""
+    by `parallel_batches` with `parallel_weight=0.05`, or with `kept` by one epoch of
+    `audio_batches` kept and served as a `KeptBatches` PyDataset."""
     keras.utils.set_random_seed(0)
     config = VQVoiceConverter.from_preset("vq_vc_fsdd_flite", load_weights=False).get_config()
     model = VQVoiceConverter.from_config({**config, "parallel_weight": 0.05 if parallel else 0.0})
@@ -83,6 +103,8 @@ def ms_per_step(clips, speakers, args, parallel=False, **batching):
     else:
         batches = audio_batches(clips, speakers, batch_size=args.batch, shuffle=True, seed=0,
                                 **batching)
+        if kept:
+            batches = KeptBatches(batches)
     model.fit(batches, epochs=1, verbose=0, shuffle=False)  # compilation
     start = time.perf_counter()
     model.fit(batches, epochs=args.epochs, verbose=0, shuffle=False)
@@ -114,6 +136,8 @@ def main():
         "both": {"pad_to_multiple": args.multiple, "group_by_length": args.group},
         "`parallel_batches`, both": {"pad_to_multiple": args.multiple,
                                      "group_by_length": args.group, "parallel": True},
+        "`audio_batches`' batches of \"both\" as a PyDataset": {
+            "pad_to_multiple": args.multiple, "group_by_length": args.group, "kept": True},
     }
     results = {name: ms_per_step(clips, speakers, args, **batching)
                for name, batching in settings.items()}
