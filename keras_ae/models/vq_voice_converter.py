@@ -344,8 +344,7 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         each aligned frame's partner code under `softmax(-distance / parallel_temperature)`
         of its vector, a mean per clip over its real frames aligned with real frames, and
         the share of those frames whose code indices equal their partner's."""
-        rows = ops.arange(ops.shape(vectors)[0], dtype="int32")
-        partner_rows = rows + 1 - 2 * (rows % 2)
+        partner_rows = _partner_rows(ops.shape(vectors)[0])
         partner_frames = ops.cast(partner_frames, "int32")[:, :ops.shape(vectors)[1]]
         frames = ops.maximum(partner_frames, 0)
         # Real frames whose partner frame is real too (the mask also drops a clip's last
@@ -368,8 +367,7 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
         """The mean over clips of the total variation distance between a clip's bag of codes
         and its parallel partner's (rows `2i`, `2i + 1`), each over its own real frames."""
         bags = self.bag_of_codes(vectors, mask)
-        rows = ops.arange(ops.shape(bags)[0], dtype="int32")
-        partner_bags = ops.take(bags, rows + 1 - 2 * (rows % 2), axis=0)
+        partner_bags = ops.take(bags, _partner_rows(ops.shape(bags)[0]), axis=0)
         distance = 0.5 * ops.sum(ops.abs(bags - partner_bags), axis=-1)
         return weighted_mean(distance, sample_weight)
 
@@ -624,3 +622,9 @@ class VQVoiceConverter(LearnedSpeakers, VoiceConverter):
             "diversity_weight": self.diversity_weight,
             "parallel_bag_weight": self.parallel_bag_weight,
         }
+
+
+def _partner_rows(batch_size):
+    """Each row's parallel partner in a batch of pairs: `[1, 0, 3, 2, ...]`."""
+    rows = ops.arange(batch_size, dtype="int32")
+    return rows + 1 - 2 * (rows % 2)

@@ -717,15 +717,21 @@ def test_parallel_weight_needs_partners_and_partners_need_it():
             _parallel_converter(parallel_temperature=bad)
 
 
+def _vectors_padded_in_row_1(shape, real, seed):
+    """Random `(batch, frames, dims)` vectors and their mask, row 1 padded after `real`
+    frames with vectors far from every code."""
+    vectors = np.random.default_rng(seed).normal(size=shape).astype("float32")
+    mask = np.ones(shape[:2], "float32")
+    mask[1, real:] = 0.0
+    vectors[1, real:] = 100.0
+    return vectors, mask
+
+
 def test_diversity_loss_is_one_minus_the_batch_perplexity_share(tmp_path):
     keras.utils.set_random_seed(0)
     model = _parallel_converter(diversity_weight=0.5, parallel_temperature=0.5)
     model.adapt(_clips([2400]))
-    rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(2, 6, 4)).astype("float32")
-    mask = np.ones((2, 6), "float32")
-    mask[1, 4:] = 0.0  # padding: left out of the mean
-    vectors[1, 4:] = 100.0
+    vectors, mask = _vectors_padded_in_row_1((2, 6, 4), real=4, seed=0)  # padding: not counted
     d = keras.ops.convert_to_numpy(model.quantizer.distances(vectors)) / 0.5
     soft = np.exp(-d - (-d).max(-1, keepdims=True))
     soft /= soft.sum(-1, keepdims=True)
@@ -753,11 +759,7 @@ def test_parallel_bag_distance_is_the_total_variation_between_partners_bags(tmp_
     keras.utils.set_random_seed(0)
     model = _parallel_converter(parallel_weight=0.5, parallel_bag_weight=2.0)
     model.adapt(_clips([2400]))
-    rng = np.random.default_rng(1)
-    vectors = rng.normal(size=(4, 7, 4)).astype("float32")
-    mask = np.ones((4, 7), "float32")
-    mask[1, 5:] = 0.0  # padding: not in row 1's bag
-    vectors[1, 5:] = 100.0
+    vectors, mask = _vectors_padded_in_row_1((4, 7, 4), real=5, seed=1)  # padding: not in the bag
     codes = keras.ops.convert_to_numpy(keras.ops.argmin(model.quantizer.distances(vectors), -1))
     bags = np.stack([np.bincount(codes[b][mask[b] > 0], minlength=8) / mask[b].sum()
                      for b in range(4)])
