@@ -13,7 +13,9 @@ from keras_ae import models
 
 # For a step or two: TensorFlow traces a graph for longer than it runs the
 # step eagerly, while eager JAX compiles every op on its own, which takes
-# longer than compiling the whole step once.
+# longer than compiling the whole step once. TensorFlow's graph step of every
+# model is still tested: test_players.py compiles each one without it, and the
+# real-data tests and recipe runs train in graph mode.
 RUN_EAGERLY = keras.backend.backend() != "jax"
 BATCH = 8
 
@@ -168,3 +170,19 @@ def optimizer(kind, learning_rate=1e-2, name="adam"):
                                           "config": {"learning_rate": learning_rate}})
             for player in players[kind]})
     return keras.optimizers.get({"class_name": name, "config": {"learning_rate": learning_rate}})
+
+
+def clips(lengths, seed=0):
+    """Float32 clips of these lengths at 8 kHz: a sine of 100-300 Hz and a little noise."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for n in lengths:
+        t = np.arange(n) / 8000
+        out.append((0.3 * np.sin(2 * np.pi * rng.uniform(100, 300) * t)
+                    + rng.normal(0, 0.01, n)).astype("float32"))
+    return out
+
+
+def values(variables):
+    """The variables' values, as numpy arrays."""
+    return [np.array(keras.ops.convert_to_numpy(v)) for v in variables]

@@ -12,7 +12,7 @@ from keras_ae.callbacks import code_image
 def test_writes_code_images_and_usage_every_epoch(tmp_path):
     tf = pytest.importorskip("tensorflow")
     model = tiny_models.build("vq_vc")
-    model.compile(optimizer="adam")
+    model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
     x, y = tiny_models.batch("vq_vc")
     callback = CodeSequence([x[0], x[1][:700]], logdir=str(tmp_path))
     model.fit(x, y, batch_size=4, epochs=2, verbose=0, callbacks=[callback])

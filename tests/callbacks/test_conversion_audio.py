@@ -12,7 +12,7 @@ from keras_ae.callbacks.conversion_audio import spectrogram_image
 def test_writes_audio_and_log_mel_images_every_epoch(tmp_path):
     tf = pytest.importorskip("tensorflow")
     model = tiny_models.build("adversarial_reversal_vc")
-    model.compile(optimizer="adam")
+    model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
     x, y = tiny_models.batch("adversarial_reversal_vc")
     callback = ConversionAudio(x[0], "b", target_audio=x[1], logdir=str(tmp_path))
     model.fit(x, y, batch_size=4, epochs=2, verbose=0, callbacks=[callback])

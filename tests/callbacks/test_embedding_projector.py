@@ -2,6 +2,7 @@
 import keras
 import numpy as np
 import pytest
+import tiny_models
 
 from keras_ae.callbacks import EmbeddingProjector
 from keras_ae.callbacks.embedding_projector import TENSOR_NAME
@@ -48,7 +49,7 @@ def test_during_fit_of_a_quick_thought(tmp_path):
     f = keras.Model(ids, keras.layers.GlobalAveragePooling1D()(
         keras.layers.Embedding(7, 3, mask_zero=True)(ids)))
     model = QuickThought(f, tokenizer=tokenizer)
-    model.compile(optimizer="adam")
+    model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
     story = ["the cat sat", "a dog", "the dog sat", "a cat"] * 2
     callback = EmbeddingProjector(story[:4], str(tmp_path))
     model.fit(tf.data.Dataset.from_tensor_slices(story).batch(8), epochs=2, verbose=0,

@@ -4,6 +4,7 @@ import os
 import keras
 import numpy as np
 import pytest
+import tiny_models
 
 import keras_ae
 from keras_ae.callbacks import ReconstructionImages
@@ -28,7 +29,7 @@ def test_writes_images_and_code_histogram(tmp_path):
                                 keras.layers.Conv2DTranspose(1, 2, strides=2,
                                                              activation="sigmoid")])
     model = keras_ae.models.VQVAE(encoder, decoder, keras_ae.layers.VectorQuantizer(8, name="vq"))
-    model.compile("adam")
+    model.compile("adam", run_eagerly=tiny_models.RUN_EAGERLY)
     x = np.random.default_rng(0).uniform(size=(16, 8, 8, 1)).astype("float32")
     model.fit(x, epochs=2, verbose=0, callbacks=[ReconstructionImages(x[:4], str(tmp_path))])
     (events,) = glob.glob(os.path.join(tmp_path, "images", "*"))

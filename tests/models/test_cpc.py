@@ -3,6 +3,7 @@ import os
 import keras
 import numpy as np
 import pytest
+import tiny_models
 
 import keras_ae
 from keras_ae.models import CPC
@@ -121,7 +122,7 @@ def test_same_group_needs_groups():
 
 def test_fit_logs_loss_and_every_steps_accuracy():
     model = CPC(conv_encoder(), prediction_steps=3, num_negatives=4, context_units=8, seed=0)
-    model.compile(optimizer="adam")
+    model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
     before = [np.array(w) for w in model.get_weights()]
     history = model.fit(waves(), batch_size=4, epochs=1, validation_data=(waves(4, seed=1),),
                         verbose=0).history
@@ -139,7 +140,7 @@ def test_fit_logs_loss_and_every_steps_accuracy():
 def test_same_group_trains_with_groups_as_y():
     model = CPC(conv_encoder(), prediction_steps=2, negatives="same_group", num_negatives=4,
                 context_units=8, seed=0)
-    model.compile(optimizer="adam")
+    model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
     history = model.fit(waves(), np.array([0, 0, 1, 1, 0, 0, 1, 1]), batch_size=4, epochs=1,
                         verbose=0).history
     assert np.isfinite(history["loss"][0])
@@ -152,7 +153,7 @@ def test_mixed_precision_step_is_finite(policy):
     keras.mixed_precision.set_global_policy(policy)
     try:
         model = CPC(conv_encoder(), prediction_steps=2, num_negatives=4, context_units=8)
-        model.compile(optimizer="adam")
+        model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
         history = model.fit(waves(), batch_size=4, epochs=1, verbose=0).history
     finally:
         keras.mixed_precision.set_global_policy("float32")
@@ -204,7 +205,7 @@ def test_encode_gives_causal_context_per_frame():
 def test_keras_file_round_trip(tmp_path):
     model = CPC(conv_encoder(), prediction_steps=2, num_negatives=4, context_units=6,
                 negatives="same_sequence", seed=3)
-    model.compile(optimizer="adam")
+    model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
     model.fit(waves(), batch_size=4, epochs=1, verbose=0)
     path = str(tmp_path / "cpc.keras")
     model.save(path)
@@ -256,11 +257,11 @@ def test_autoregressive_must_be_causal_and_per_frame():
 
 def test_too_short_clips_and_lone_sequences_are_refused():
     model = CPC(conv_encoder(samples=None), prediction_steps=12, context_units=4)
-    model.compile(optimizer="adam")
+    model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
     with pytest.raises(ValueError, match="made 10 frames.*at least 52 samples"):
         model.fit(waves(8, 40), batch_size=4, epochs=1, verbose=0)
     model = CPC(conv_encoder(), prediction_steps=2, context_units=4)
-    model.compile(optimizer="adam")
+    model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
     with pytest.raises(Exception, match="at least 2 sequences"):
         model.fit(waves(5), batch_size=4, epochs=1, verbose=0)  # the last batch holds 1
     with pytest.raises(ValueError, match=r"not on a structure such as \(waves, mask\)"):

@@ -3,6 +3,7 @@ import os
 import keras
 import numpy as np
 import pytest
+import tiny_models
 
 import keras_ae
 from keras_ae.models import DeepInfoMax
@@ -99,14 +100,14 @@ def test_prior_samples():
 def test_each_player_changes_only_its_own_weights():
     keras.utils.set_random_seed(0)
     model = DeepInfoMax(small_encoder(), critic_units=8, critic_dim=4, probe_classes=3)
-    model.compile(optimizer="adam")
+    model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
     encoder_and_critics = [model.encoder, *model.global_critic, *model.local_critic]
     x, y = images(16), np.arange(16) % 3
 
     # A whole step with the discriminator and the probe frozen (learning
     # rate 0): the encoder and critics move, the other two do not.
     model.compile(optimizer="adam", discriminator_optimizer=keras.optimizers.SGD(0.0),
-                  probe_optimizer=keras.optimizers.SGD(0.0))
+                  probe_optimizer=keras.optimizers.SGD(0.0), run_eagerly=tiny_models.RUN_EAGERLY)
     before = [weights_of(n) for n in encoder_and_critics]
     others = [weights_of(n) for n in (model.prior_discriminator, model.probe)]
     model.fit(x, y, batch_size=16, epochs=1, verbose=0)
@@ -117,7 +118,7 @@ def test_each_player_changes_only_its_own_weights():
 
     # And the other way round: with the encoder frozen, only the
     # discriminator and the probe learn.
-    model.compile(optimizer=keras.optimizers.SGD(0.0))
+    model.compile(optimizer=keras.optimizers.SGD(0.0), run_eagerly=tiny_models.RUN_EAGERLY)
     before = [weights_of(n) for n in encoder_and_critics]
     others = [weights_of(n) for n in (model.prior_discriminator, model.probe)]
     model.fit(x, y, batch_size=16, epochs=1, verbose=0)
@@ -133,7 +134,8 @@ def test_discriminator_moves_first_and_the_encoder_sees_its_update():
     model = DeepInfoMax(small_encoder(), global_weight=0.0, critic_units=8, critic_dim=4,
                         prior_weight=1.0)
     model.compile(optimizer=keras.optimizers.SGD(0.0),
-                  discriminator_optimizer=keras.optimizers.SGD(1.0))
+                  discriminator_optimizer=keras.optimizers.SGD(1.0),
+                  run_eagerly=tiny_models.RUN_EAGERLY)
     x = images(16)
     _, representation = model.encoder(x)
     history = model.fit(x, batch_size=16, epochs=1, verbose=0)
@@ -144,7 +146,7 @@ def test_discriminator_moves_first_and_the_encoder_sees_its_update():
 
 def test_fit_logs_every_part_and_validation():
     model = DeepInfoMax(small_encoder(), critic_units=8, critic_dim=4, probe_classes=3)
-    model.compile(optimizer="adam")
+    model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
     x, y = images(32), np.arange(32) % 3
     history = model.fit(x, y, batch_size=16, epochs=1, verbose=0, validation_data=(x, y))
     parts = ["discriminator_accuracy", "discriminator_loss", "global_loss", "global_mi",
@@ -162,7 +164,7 @@ def test_mixed_precision_step_is_finite(policy):
     keras.mixed_precision.set_global_policy(policy)
     try:
         model = DeepInfoMax(small_encoder(), critic_units=8, critic_dim=4, probe_classes=3)
-        model.compile(optimizer="adam")
+        model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
         history = model.fit(images(32), np.arange(32) % 3, batch_size=16, epochs=1, verbose=0)
     finally:
         keras.mixed_precision.set_global_policy("float32")
@@ -236,7 +238,8 @@ def test_keras_file_round_trip(tmp_path):
 def test_keras_file_round_trip_keeps_every_optimizer(tmp_path):
     model = DeepInfoMax(small_encoder(), critic_units=8, critic_dim=4, probe_classes=3)
     model.compile(optimizer="adam", discriminator_optimizer=keras.optimizers.SGD(0.05),
-                  probe_optimizer=keras.optimizers.RMSprop(0.01))
+                  probe_optimizer=keras.optimizers.RMSprop(0.01),
+                  run_eagerly=tiny_models.RUN_EAGERLY)
     model.fit(images(16), np.arange(16) % 3, batch_size=8, epochs=1, verbose=0)
     path = os.path.join(tmp_path, "dim.keras")
     model.save(path)

@@ -3,6 +3,7 @@ import os
 import keras
 import numpy as np
 import pytest
+import tiny_models
 from keras import ops
 
 import keras_ae
@@ -71,7 +72,7 @@ def test_fit_logs_and_loss_falls(kind):
 @pytest.mark.parametrize("kind", sorted(_models()))
 def test_keras_save_and_load(kind, tmp_path):
     model = _models()[kind]()
-    model.compile(keras.optimizers.Adam(1e-2))
+    model.compile(keras.optimizers.Adam(1e-2), run_eagerly=tiny_models.RUN_EAGERLY)
     model.fit(_x(), epochs=1, batch_size=16, verbose=0)
     expected = ops.convert_to_numpy(model(_x(4, 1)))
     path = os.path.join(tmp_path, "model.keras")
@@ -115,7 +116,7 @@ def test_inference_codes_are_exactly_discrete(kind):
 
 def test_gumbel_temperature_anneals_from_the_saved_step(tmp_path):
     model = _models()["gumbel"]()
-    model.compile(keras.optimizers.Adam(1e-2))
+    model.compile(keras.optimizers.Adam(1e-2), run_eagerly=tiny_models.RUN_EAGERLY)
     model.fit(_x(), epochs=2, batch_size=16, verbose=0)  # 4 steps
     # Step i (from 0) trains with τ0·exp(−r·i); the layer keeps the last step's τ.
     tau = float(ops.convert_to_numpy(model.bottleneck_layer.temperature))
@@ -126,7 +127,7 @@ def test_gumbel_temperature_anneals_from_the_saved_step(tmp_path):
     fresh(_x(2))
     fresh.load_weights(path)
     assert float(ops.convert_to_numpy(fresh.step)) == 4.0
-    fresh.compile(keras.optimizers.Adam(1e-2))
+    fresh.compile(keras.optimizers.Adam(1e-2), run_eagerly=tiny_models.RUN_EAGERLY)
     fresh.fit(_x(), epochs=1, batch_size=16, verbose=0)  # steps 4 and 5
     tau = float(ops.convert_to_numpy(fresh.bottleneck_layer.temperature))
     assert tau == pytest.approx(np.exp(-0.01 * 5), rel=1e-6)
@@ -166,7 +167,7 @@ def test_bad_arguments():
 
 def test_decoder_of_the_wrong_shape_is_a_clear_error():
     model = AutoEncoder(_coder((6, 6, 1), 0, (3, 3, 4)), _coder((3, 3, 4), 0, (5, 5, 1)))
-    model.compile("adam")
+    model.compile("adam", run_eagerly=tiny_models.RUN_EAGERLY)
     with pytest.raises(ValueError, match="differ in shape"):
         model.fit(_x(), epochs=1, verbose=0)
 

@@ -3,6 +3,7 @@ import os
 import keras
 import numpy as np
 import pytest
+import tiny_models
 
 from keras_ae.models import QuickThought
 from keras_ae.text import WordPieceTokenizer
@@ -177,7 +178,7 @@ def test_saved_model_encodes_raw_strings_like_the_original(tmp_path, books):
     tokenizer = WordPieceTokenizer(["[PAD]", "[UNK]", "the", "cat", "sat", "a", "dog"],
                                    sequence_length=8)
     model = QuickThought(_bag_of_words("f", vocabulary=7), tokenizer=tokenizer, context_size=2)
-    model.compile(optimizer="adam")
+    model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
     sentences = ["the cat sat", "a dog", "the dog sat", "a cat", "the cat"]
     model.fit(_strings(sentences, 5), epochs=1, verbose=0)
     path = str(tmp_path / "qt.keras")
@@ -211,7 +212,7 @@ def test_run_time_errors():
     tokenizer = WordPieceTokenizer(["[PAD]", "[UNK]", "the", "cat"], sequence_length=4)
     model = QuickThought(_bag_of_words("f", vocabulary=4, length=4), tokenizer=tokenizer,
                          context_size=2)
-    model.compile(optimizer="adam")
+    model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
     with pytest.raises(ValueError, match=r"sentences\[1\]"):
         model.encode(["the cat", ""])
     with pytest.raises(ValueError, match="empty"):

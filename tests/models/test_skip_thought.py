@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tiny_models
 
 from keras_ae.models import SkipThought
 from keras_ae.text import WordPieceTokenizer
@@ -101,7 +102,7 @@ def test_run_time_errors():
 
     tokenizer = WordPieceTokenizer(VOCABULARY, sequence_length=5)
     model = SkipThought(_encoder(), tokenizer=tokenizer, decoder_units=4, embedding_dim=2)
-    model.compile(optimizer="adam")
+    model.compile(optimizer="adam", run_eagerly=tiny_models.RUN_EAGERLY)
     with pytest.raises(ValueError, match="non-empty"):
         model.encode([])
     with pytest.raises(Exception, match="empty sentence"):
