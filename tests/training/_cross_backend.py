@@ -45,15 +45,19 @@ def _numpy_random():
     keras.random.uniform, keras.random.normal, keras.random.randint = uniform, normal, randint
 
 
-def _compile(model, kind):
+def _step_modes():
     # One step, so the numpy draws happen once, in the step's order: eagerly on
-    # TensorFlow; on JAX while `jax.jit` traces the step (eager JAX compiles
-    # each op on its own, which takes twice as long); torch is eager.
+    # TensorFlow (tracing takes longer than the step); on JAX while `jax.jit`
+    # traces the step (eager JAX compiles each op on its own, which takes twice
+    # as long); torch is eager.
     backend = keras.backend.backend()
+    return {"jit_compile": backend == "jax", "run_eagerly": backend == "tensorflow"}
+
+
+def _compile(model, kind):
     # SGD: Adam's first step is lr·sign(g), which turns float noise in a
     # gradient near 0 into a whole step one way or the other.
-    model.compile(optimizer=tiny_models.optimizer(kind, 0.1, "sgd"),
-                  jit_compile=backend == "jax", run_eagerly=backend == "tensorflow")
+    model.compile(optimizer=tiny_models.optimizer(kind, 0.1, "sgd"), **_step_modes())
 
 
 def _fit(model, kind, steps=1):
@@ -103,10 +107,9 @@ def _run(mode, folder, kind, source):
         model.save(os.path.join(folder, f"{backend}_{kind}.keras"))
     else:  # resume: another backend's saved model, trained on here
         model = keras.saving.load_model(os.path.join(folder, f"{source}_{kind}.keras"))
-        # As in `_compile`: on TensorFlow one eager step takes half the time of tracing
-        # it; TensorFlow's model was saved to run eagerly, and on JAX jit is faster.
-        model.run_eagerly = backend == "tensorflow"
-        model.jit_compile = backend == "jax"
+        # Saved by another backend with that backend's modes: this one's, as in `_compile`.
+        for name, value in _step_modes().items():
+            setattr(model, name, value)
         before = [keras.ops.convert_to_numpy(v) for v in model.optimizer.variables]
         logs = _fit(model, kind)
         iterations = int(keras.ops.convert_to_numpy(model.optimizer.iterations))

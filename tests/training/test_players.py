@@ -10,10 +10,6 @@ from keras_ae.training import Player
 from keras_ae.training import PlayerOptimizer
 
 
-def _values(variables):
-    return [np.array(keras.ops.convert_to_numpy(v)) for v in variables]
-
-
 def _fit_once(model, kind):
     x, y = tiny_models.batch(kind)
     return model.fit(x, y, batch_size=tiny_models.BATCH, epochs=1, shuffle=False, verbose=0)
@@ -27,12 +23,13 @@ def test_one_step_moves_every_network_of_every_player(kind):
     players = model.players()
     trained = {id(v) for p in players for v in p.variables}
     assert trained == {id(v) for v in model.trainable_variables}, "a weight no player trains"
-    before = {p.name: [_values(n.trainable_variables) for n in p.networks] for p in players}
+    before = {p.name: [tiny_models.values(n.trainable_variables) for n in p.networks]
+              for p in players}
     history = _fit_once(model, kind)
     assert all(np.isfinite(v[0]) for v in history.history.values())
     for player in players:
         for network, old in zip(player.networks, before[player.name]):
-            new = _values(network.trainable_variables)
+            new = tiny_models.values(network.trainable_variables)
             assert any(not np.array_equal(a, b) for a, b in zip(old, new)), (
                 f"{player.name}: {network.name} did not move")
 
@@ -46,11 +43,11 @@ def test_each_player_moves_only_its_own_weights():
             name: keras.optimizers.Adam(1e-2) if name == moving else keras.optimizers.SGD(0.0)
             for name in names}))
         players = {p.name: p for p in model.players()}
-        before = {name: _values(p.variables) for name, p in players.items()}
+        before = {name: tiny_models.values(p.variables) for name, p in players.items()}
         _fit_once(model, "deep_info_max")
         for name, player in players.items():
             moved = [not np.array_equal(a, b)
-                     for a, b in zip(before[name], _values(player.variables))]
+                     for a, b in zip(before[name], tiny_models.values(player.variables))]
             if name == moving:
                 assert any(moved), f"{name} did not move"
             else:
